@@ -50,3 +50,10 @@ pub fn warn(msg: &str) {
     // SAFETY: as in `die_status`.
     unsafe { warnx(c"%s".as_ptr(), m.as_ptr()) }
 }
+
+/// SIGINT/SIGTERM handler body: `prog: Exiting on signal N`, exit 1.
+/// Formats in libc (no Rust allocation), exactly as the C monitor does.
+pub fn die_on_signal(signo: c_int) -> ! {
+    // SAFETY: a constant format with one `%d` for one int argument.
+    unsafe { errx(1, c"Exiting on signal %d".as_ptr(), signo) }
+}

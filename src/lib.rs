@@ -1,5 +1,11 @@
 //! ukvm: a Rust drop-in for the core of Solo5's ukvm unikernel monitor
 //! (v0.3.1), exporting upstream's C module API.
 
+pub mod abi;
 pub mod arch;
+pub mod cli;
 pub mod diag;
+pub mod ffi;
+pub mod monitor;
+
+pub use monitor::{checked_gpa, dispatch_hypercall, run_vmexit_handlers, GuestAccessError, HypercallOutcome};

@@ -1,0 +1,11 @@
+//! The `extern "C"` layer: every symbol C code links against. Each entry
+//! goes through `guard`, so no Rust panic crosses into C; logic lives in
+//! `crate::monitor` and `crate::cli`.
+
+mod core_api;
+mod core_module;
+mod guard;
+mod gpa;
+mod main_entry;
+
+pub use guard::guard;
