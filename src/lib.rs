@@ -5,6 +5,7 @@ pub mod abi;
 pub mod arch;
 pub mod cli;
 pub mod diag;
+pub mod elf;
 pub mod ffi;
 pub mod monitor;
 

@@ -1,0 +1,70 @@
+//! `ukvm_elf_load`, upstream's C entry point to the loader: errors are
+//! fatal, printed as `prog: file: message` with exit status 1.
+
+use std::ffi::{CStr, OsStr};
+use std::os::raw::c_char;
+use std::os::unix::ffi::OsStrExt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use super::{load_guest, ElfError, HOST_MACHINE};
+use crate::diag;
+
+/// Guest physical address, as `ukvm_gpa_t` in ukvm.h.
+type Gpa = u64;
+
+/// Print the error the way the C monitor does and exit 1: I/O errors as
+/// `file: <strerror>`, everything else as `file: Exec format error: ...`.
+fn die_for(file: &str, err: &ElfError) -> ! {
+    match err.io_error() {
+        Some(io) => diag::die_os(file, io),
+        None => diag::die(&format!("{file}: {err}")),
+    }
+}
+
+/// Load the ELF kernel `file` into guest memory `mem` of `mem_size` bytes
+/// and store its entry point and end address; never returns on error.
+///
+/// # Safety
+///
+/// `file` must be NULL or a NUL-terminated string; `mem` must be the
+/// page-aligned start of a read-write mapping of `mem_size` bytes owned by
+/// the caller (the monitor's guest memory); `p_entry` and `p_end` must be
+/// NULL or valid for writing a `ukvm_gpa_t`. NULL pointers are fatal.
+#[no_mangle]
+pub unsafe extern "C" fn ukvm_elf_load(
+    file: *const c_char,
+    mem: *mut u8,
+    mem_size: usize,
+    p_entry: *mut Gpa,
+    p_end: *mut Gpa,
+) {
+    if file.is_null() || mem.is_null() || p_entry.is_null() || p_end.is_null() {
+        diag::die("ukvm_elf_load: NULL argument");
+    }
+    // SAFETY: checked non-NULL; the caller guarantees a valid C string.
+    let name = unsafe { CStr::from_ptr(file) };
+    let shown = name.to_string_lossy();
+    let path = Path::new(OsStr::from_bytes(name.to_bytes()));
+    // SAFETY: checked non-NULL; the caller guarantees they are writable.
+    unsafe {
+        p_entry.write(0);
+        p_end.write(0);
+    }
+    if mem_size > isize::MAX as usize {
+        diag::die(&format!("{shown}: guest memory size {mem_size:#x} is too large"));
+    }
+    // SAFETY: forwarded from our caller (see # Safety).
+    let result = catch_unwind(AssertUnwindSafe(|| unsafe { load_guest(path, mem, mem_size, HOST_MACHINE) }));
+    match result {
+        Ok(Ok(loaded)) => {
+            // SAFETY: as above.
+            unsafe {
+                p_entry.write(loaded.entry);
+                p_end.write(loaded.end);
+            }
+        }
+        Ok(Err(err)) => die_for(&shown, &err),
+        Err(_) => diag::die(&format!("{shown}: internal error in ukvm_elf_load")),
+    }
+}
