@@ -56,11 +56,11 @@ pub const fn hypercall_address(nr: u64) -> u64 {
     MMIO_BASE + (nr << HYPERCALL_SHIFT)
 }
 
-/// Number of hypercall slots (= UKVM_HYPERCALL_MAX): numbers 0..=9 exist,
-/// 9 being HALT.
-pub const HYPERCALL_MAX: u64 = 10;
+/// Number of hypercall slots (= UKVM_HYPERCALL_MAX): numbers 0..=10 exist,
+/// 0 reserved and 10 being HALT.
+pub const HYPERCALL_MAX: u64 = 11;
 /// Hypercall number of HALT (= UKVM_HYPERCALL_HALT).
-pub const HYPERCALL_HALT: u64 = 9;
+pub const HYPERCALL_HALT: u64 = 10;
 
 #[cfg(test)]
 mod tests {
@@ -85,7 +85,7 @@ mod tests {
     fn hypercall_addresses_match_guest_header() {
         assert_eq!(hypercall_address(0), 0x1_0000_0000);
         assert_eq!(hypercall_address(2), 0x1_0000_0010);
-        assert_eq!(hypercall_address(HYPERCALL_HALT), 0x1_0000_0048);
-        assert_eq!(hypercall_address(HYPERCALL_MAX), 0x1_0000_0050);
+        assert_eq!(hypercall_address(HYPERCALL_HALT), 0x1_0000_0050);
+        assert_eq!(hypercall_address(HYPERCALL_MAX), 0x1_0000_0058);
     }
 }

@@ -99,7 +99,7 @@ mod tests {
                 gpa: 0x12_3450
             })
         );
-        let h = decode(&store(0x1_0000_0048, 4, 0xffff_fff0)).unwrap();
+        let h = decode(&store(0x1_0000_0050, 4, 0xffff_fff0)).unwrap();
         assert!(h.is_halt());
         assert_eq!(h.gpa, 0xffff_fff0);
         assert_eq!(
@@ -118,7 +118,8 @@ mod tests {
 
     #[test]
     fn unaligned_slot_addresses_take_the_slot_number() {
-        assert_eq!(decode(&store(0x1_0000_004c, 4, 1)).unwrap().nr, 9);
+        assert_eq!(decode(&store(0x1_0000_0054, 4, 1)).unwrap().nr, 10);
+        assert!(!decode(&store(0x1_0000_0048, 4, 1)).unwrap().is_halt());
     }
 
     #[test]
@@ -153,7 +154,7 @@ mod tests {
 
     #[test]
     fn addresses_outside_the_slots_are_rejected() {
-        for addr in [0, 0xffff_fffc, 0x1_0000_0050, 0x1_0000_1000, 0x1_3fff_fffc] {
+        for addr in [0, 0xffff_fffc, 0x1_0000_0058, 0x1_0000_1000, 0x1_3fff_fffc] {
             assert_eq!(
                 decode(&store(addr, 4, 0)),
                 Err(MmioError::OutsideWindow { addr })
@@ -161,10 +162,10 @@ mod tests {
         }
         assert_eq!(
             MmioError::OutsideWindow {
-                addr: 0x1_0000_0050
+                addr: 0x1_0000_0058
             }
             .to_string(),
-            "Invalid guest mmio access: mmio=0x100000050"
+            "Invalid guest mmio access: mmio=0x100000058"
         );
     }
 }
