@@ -7,6 +7,7 @@ pub mod cli;
 pub mod diag;
 pub mod elf;
 pub mod ffi;
+pub mod hv;
 pub mod monitor;
 
 pub use monitor::{checked_gpa, dispatch_hypercall, run_vmexit_handlers, GuestAccessError, HypercallOutcome};

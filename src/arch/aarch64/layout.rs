@@ -62,24 +62,20 @@ pub const HYPERCALL_MAX: u64 = 11;
 /// Hypercall number of HALT (= UKVM_HYPERCALL_HALT).
 pub const HYPERCALL_HALT: u64 = 10;
 
+// The regions must not overlap; checked when the crate is compiled.
+const _: () = {
+    assert!(BOOT_INFO_BASE + 32 <= CMDLINE_BASE);
+    assert!(CMDLINE_BASE < PAGE_TABLE_BASE);
+    assert!(PAGE_TABLE_BASE < PAGE_TABLE_END);
+    assert!(PAGE_TABLE_END <= GUEST_MIN_BASE);
+    assert!(MAX_RAM_SIZE == MMIO_BASE);
+    // UKVM_CMDLINE_SIZE (ukvm_guest.h) is 8192 bytes.
+    assert!(CMDLINE_SIZE >= 8192);
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn regions_are_ordered_and_disjoint() {
-        assert!(BOOT_INFO_BASE + 32 <= CMDLINE_BASE);
-        assert!(CMDLINE_BASE < PAGE_TABLE_BASE);
-        assert!(PAGE_TABLE_BASE < PAGE_TABLE_END);
-        assert!(PAGE_TABLE_END <= GUEST_MIN_BASE);
-        assert_eq!(MAX_RAM_SIZE, MMIO_BASE);
-    }
-
-    #[test]
-    fn cmdline_area_holds_ukvm_cmdline_size() {
-        // UKVM_CMDLINE_SIZE (ukvm_guest.h) is 8192 bytes.
-        assert!(CMDLINE_SIZE >= 8192);
-    }
 
     #[test]
     fn hypercall_addresses_match_guest_header() {

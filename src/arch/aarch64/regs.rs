@@ -85,15 +85,35 @@ pub const VA_BITS: u64 = 40;
 /// TCR_EL1: 40-bit T0SZ/T1SZ, write-back write-allocate inner and outer
 /// walks, inner shareable, 4 KiB granule for TTBR0 and TTBR1, 16-bit
 /// ASIDs, top byte ignored for TTBR0, 40-bit intermediate physical size.
-pub const TCR_EL1_VALUE: u64 = (64 - VA_BITS)          // T0SZ
-    | ((64 - VA_BITS) << 16)                           // T1SZ
-    | (1 << 8) | (1 << 24)                             // IRGN0, IRGN1: WBWA
-    | (1 << 10) | (1 << 26)                            // ORGN0, ORGN1: WBWA
-    | (3 << 12) | (3 << 28)                            // SH0, SH1: inner
-    | (0 << 14) | (2 << 30)                            // TG0, TG1: 4 KiB
-    | (2 << 32)                                        // IPS: 40 bits
-    | (1 << 36)                                        // AS: 16-bit ASID
-    | (1 << 37); // TBI0
+pub const TCR_EL1_VALUE: u64 = TCR_T0SZ
+    | TCR_T1SZ
+    | TCR_IRGN0_WBWA
+    | TCR_IRGN1_WBWA
+    | TCR_ORGN0_WBWA
+    | TCR_ORGN1_WBWA
+    | TCR_SH0_INNER
+    | TCR_SH1_INNER
+    | TCR_TG0_4K
+    | TCR_TG1_4K
+    | TCR_IPS_40BIT
+    | TCR_AS16
+    | TCR_TBI0;
+
+const TCR_T0SZ: u64 = 64 - VA_BITS;
+const TCR_T1SZ: u64 = (64 - VA_BITS) << 16;
+const TCR_IRGN0_WBWA: u64 = 1 << 8;
+const TCR_IRGN1_WBWA: u64 = 1 << 24;
+const TCR_ORGN0_WBWA: u64 = 1 << 10;
+const TCR_ORGN1_WBWA: u64 = 1 << 26;
+const TCR_SH0_INNER: u64 = 3 << 12;
+const TCR_SH1_INNER: u64 = 3 << 28;
+/// TG0 encodes 4 KiB as 0b00 (bits 15:14).
+const TCR_TG0_4K: u64 = 0;
+/// TG1 encodes 4 KiB as 0b10 (bits 31:30).
+const TCR_TG1_4K: u64 = 2 << 30;
+const TCR_IPS_40BIT: u64 = 2 << 32;
+const TCR_AS16: u64 = 1 << 36;
+const TCR_TBI0: u64 = 1 << 37;
 
 /// SCTLR_EL1 bits that are RES1 in ARMv8.0 (11, 20, 22, 23, 28, 29).
 /// Newer features give them meanings whose value-1 setting is the
