@@ -1,6 +1,6 @@
 //! Build script: generates the Rust view of include/ukvm_guest.h with
-//! bindgen (for the target architecture), and compiles the weak default
-//! module table (src/ffi/default_modules.c).
+//! bindgen (for the target architecture), and compiles the module-table
+//! lookup (src/ffi/default_modules.c).
 
 use std::env;
 use std::path::PathBuf;

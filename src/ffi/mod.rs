@@ -8,4 +8,7 @@ mod guard;
 mod gpa;
 mod main_entry;
 
+#[cfg(test)]
+mod death_tests;
+
 pub use guard::guard;

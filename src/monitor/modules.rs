@@ -1,25 +1,24 @@
 //! The compiled-in module list `ukvm_core_modules`: a NULL-terminated array
 //! of `struct ukvm_module *`, first entry the core module.
 //!
-//! Each monitor's build provides a strong definition (generated C). The
-//! library carries a weak default holding only the core module, so that it
-//! also links alone (src/ffi/default_modules.c).
+//! Each monitor's build defines it (generated C); the library refers to it
+//! weakly and falls back to the core module alone when nothing defines it
+//! (src/ffi/default_modules.c).
 
 use std::ffi::CStr;
-use std::ptr::addr_of;
 
 use crate::abi::UkvmModule;
 
 extern "C" {
-    // Incomplete C array; the symbol's address is its first element.
-    static ukvm_core_modules: [*mut UkvmModule; 0];
+    /// The program's `ukvm_core_modules`, or a core-only default table.
+    fn ukvm_rs_module_table() -> *const *mut UkvmModule;
 }
 
 /// The compiled-in modules, in table order.
 pub fn all() -> Vec<&'static UkvmModule> {
-    // SAFETY: ukvm_core_modules is a NULL-terminated array of pointers to
-    // module structs with static storage duration (C definitions).
-    let mut p = addr_of!(ukvm_core_modules) as *const *mut UkvmModule;
+    // SAFETY: a plain C function returning a static table: a
+    // NULL-terminated array of pointers to static module structs.
+    let mut p = unsafe { ukvm_rs_module_table() };
     let mut out = Vec::new();
     loop {
         // SAFETY: we stop at the NULL terminator, so `p` stays in bounds.

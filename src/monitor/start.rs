@@ -63,7 +63,7 @@ extern "C" fn on_signal(signo: c_int) {
     diag::die_on_signal(signo)
 }
 
-fn install_signal_handlers() {
+pub(crate) fn install_signal_handlers() {
     for sig in [libc::SIGINT, libc::SIGTERM] {
         // SAFETY: a zeroed sigaction is valid; we fill handler and mask.
         let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };

@@ -1,0 +1,212 @@
+//! Death tests: fatal paths of the C API, each run in a child process (the
+//! test binary re-runs itself for one case) and checked for status 1 and
+//! upstream's message on stderr.
+
+use std::os::raw::{c_int, c_void};
+use std::process::Command;
+
+use crate::abi::{UkvmHv, UKVM_HYPERCALL_POLL, UKVM_HYPERCALL_PUTS};
+use crate::monitor::{dispatch_hypercall, global};
+
+const CASE_ENV: &str = "UKVM_DEATH_CASE";
+
+/// In the child: run `body` if this is the selected case (it must not
+/// return). In the parent: run the case in a child and return its status
+/// and stderr.
+fn run_case(name: &str, body: impl FnOnce()) -> Option<(Option<i32>, String)> {
+    if std::env::var(CASE_ENV).as_deref() == Ok(name) {
+        body();
+        eprintln!("death case {name} returned");
+        std::process::exit(99);
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    let test = format!("ffi::death_tests::{name}");
+    let out = Command::new(exe)
+        .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
+        .env(CASE_ENV, name)
+        .output()
+        .expect("spawn test binary");
+    Some((out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned()))
+}
+
+fn expect_death(name: &str, body: impl FnOnce(), msg: &str) {
+    if let Some((code, err)) = run_case(name, body) {
+        assert_eq!(code, Some(1), "{name}: status; stderr:\n{err}");
+        assert!(err.contains(msg), "{name}: wanted {msg:?} in stderr:\n{err}");
+    }
+}
+
+fn guest(size: usize) -> (Vec<u8>, UkvmHv) {
+    let mut mem = vec![0u8; size];
+    let hv = UkvmHv { mem: mem.as_mut_ptr(), mem_size: size, b: std::ptr::null_mut() };
+    (mem, hv)
+}
+
+#[test]
+fn checked_gpa_p_out_of_range() {
+    expect_death(
+        "checked_gpa_p_out_of_range",
+        || {
+            let (_m, mut hv) = guest(4096);
+            // SAFETY: valid hv; file is a C string.
+            unsafe { super::gpa::ukvm_checked_gpa_p(&mut hv, 0xff0, 0x10, c"ukvm_module_x.c".as_ptr(), 42) };
+        },
+        ": ukvm_module_x.c:42: Invalid guest access: gpa=0xff0, sz=16\n",
+    );
+}
+
+#[test]
+fn checked_gpa_p_overflow() {
+    expect_death(
+        "checked_gpa_p_overflow",
+        || {
+            let (_m, mut hv) = guest(4096);
+            // SAFETY: valid hv; file is a C string.
+            unsafe { super::gpa::ukvm_checked_gpa_p(&mut hv, 8, usize::MAX, c"m.c".as_ptr(), 7) };
+        },
+        ": m.c:7: Invalid guest access: gpa=0x8, sz=18446744073709551615\n",
+    );
+}
+
+#[test]
+fn checked_gpa_p_in_range_returns_host_pointer() {
+    let (m, mut hv) = guest(4096);
+    // SAFETY: valid hv; file is a C string.
+    let p = unsafe { super::gpa::ukvm_checked_gpa_p(&mut hv, 0x100, 0x10, c"m.c".as_ptr(), 1) };
+    assert_eq!(p as usize, m.as_ptr() as usize + 0x100);
+}
+
+#[test]
+fn unknown_hypercall() {
+    expect_death(
+        "unknown_hypercall",
+        || {
+            let (_m, mut hv) = guest(4096);
+            // Nothing registers NETINFO (7) in a test binary.
+            dispatch_hypercall(&mut hv, 7, 0);
+        },
+        ": Invalid guest hypercall: num=7\n",
+    );
+}
+
+#[test]
+fn halt_with_bad_cookie() {
+    expect_death(
+        "halt_with_bad_cookie",
+        || {
+            let (mut m, mut hv) = guest(4096);
+            m[0..8].copy_from_slice(&4000u64.to_ne_bytes());
+            // SAFETY: valid hv over `m`.
+            unsafe { super::core_api::ukvm_core_hypercall_halt(&mut hv, 0) };
+        },
+        "Invalid guest access: gpa=0xfa0, sz=512\n",
+    );
+}
+
+#[test]
+fn puts_with_bad_buffer() {
+    expect_death(
+        "puts_with_bad_buffer",
+        || {
+            let (mut m, mut hv) = guest(4096);
+            m[0..8].copy_from_slice(&4090u64.to_ne_bytes());
+            m[8..16].copy_from_slice(&100usize.to_ne_bytes());
+            // SAFETY: the core module's setup takes any hv.
+            let core = unsafe { &*std::ptr::addr_of!(super::core_module::ukvm_module_core) };
+            // SAFETY: as above.
+            assert_eq!(unsafe { core.setup.unwrap()(&mut hv) }, 0);
+            dispatch_hypercall(&mut hv, UKVM_HYPERCALL_PUTS as u64, 0);
+        },
+        "Invalid guest access: gpa=0xffa, sz=100\n",
+    );
+}
+
+#[test]
+fn puts_to_closed_stdout() {
+    expect_death(
+        "puts_to_closed_stdout",
+        || {
+            let (mut m, mut hv) = guest(4096);
+            m[0..8].copy_from_slice(&64u64.to_ne_bytes());
+            m[8..16].copy_from_slice(&3usize.to_ne_bytes());
+            let core = unsafe { &*std::ptr::addr_of!(super::core_module::ukvm_module_core) };
+            // SAFETY: setup takes any hv; closing our own stdout.
+            unsafe {
+                assert_eq!(core.setup.unwrap()(&mut hv), 0);
+                libc::close(1);
+            }
+            dispatch_hypercall(&mut hv, UKVM_HYPERCALL_PUTS as u64, 0);
+        },
+        ": puts: write failed: Bad file descriptor\n",
+    );
+}
+
+#[test]
+fn poll_with_bad_struct() {
+    expect_death(
+        "poll_with_bad_struct",
+        || {
+            let (_m, mut hv) = guest(4096);
+            let core = unsafe { &*std::ptr::addr_of!(super::core_module::ukvm_module_core) };
+            // SAFETY: setup takes any hv.
+            assert_eq!(unsafe { core.setup.unwrap()(&mut hv) }, 0);
+            dispatch_hypercall(&mut hv, UKVM_HYPERCALL_POLL as u64, 4090);
+        },
+        "Invalid guest access: gpa=0xffa, sz=16\n",
+    );
+}
+
+#[test]
+fn panic_in_guarded_entry() {
+    expect_death(
+        "panic_in_guarded_entry",
+        || {
+            super::guard("test_entry", || panic!("deliberate"));
+        },
+        ": internal error in test_entry: deliberate\n",
+    );
+}
+
+unsafe extern "C" fn panicking_hook(_: *mut UkvmHv, _: c_int, _: *mut c_void) {
+    super::guard("panicking_hook", || panic!("hook failed"))
+}
+
+#[test]
+fn panic_in_hook_under_halt() {
+    expect_death(
+        "panic_in_hook_under_halt",
+        || {
+            let (_m, mut hv) = guest(4096);
+            assert_eq!(global::register_halt_hook(Some(panicking_hook)), 0);
+            // SAFETY: valid hv; the halt struct at 0 is all zero.
+            unsafe { super::core_api::ukvm_core_hypercall_halt(&mut hv, 0) };
+        },
+        ": internal error in panicking_hook: hook failed\n",
+    );
+}
+
+#[test]
+fn sigterm_ends_with_upstream_message() {
+    expect_death(
+        "sigterm_ends_with_upstream_message",
+        || {
+            crate::monitor::start::install_signal_handlers();
+            // SAFETY: raising a signal we handle.
+            unsafe { libc::raise(libc::SIGTERM) };
+        },
+        ": Exiting on signal 15\n",
+    );
+}
+
+#[test]
+fn sigint_ends_with_upstream_message() {
+    expect_death(
+        "sigint_ends_with_upstream_message",
+        || {
+            crate::monitor::start::install_signal_handlers();
+            // SAFETY: raising a signal we handle.
+            unsafe { libc::raise(libc::SIGINT) };
+        },
+        ": Exiting on signal 2\n",
+    );
+}
