@@ -33,6 +33,62 @@
 /* RFLAGS at start: only the always-one bit 1. */
 #define X86_RFLAGS_INIT         0x2
 
+/* Control register, EFER and page-table entry bits the monitor sets. */
+#define X86_CR0_PE_BIT          0       /* protected mode */
+#define X86_CR0_PE              (1UL << X86_CR0_PE_BIT)
+#define X86_CR0_MP_BIT          1       /* WAIT/FWAIT honours TS */
+#define X86_CR0_MP              (1UL << X86_CR0_MP_BIT)
+#define X86_CR0_EM_BIT          2       /* x87 emulation */
+#define X86_CR0_EM              (1UL << X86_CR0_EM_BIT)
+#define X86_CR0_NE_BIT          5       /* native x87 error reporting */
+#define X86_CR0_NE              (1UL << X86_CR0_NE_BIT)
+#define X86_CR0_PG_BIT          31      /* paging */
+#define X86_CR0_PG              (1UL << X86_CR0_PG_BIT)
+#define X86_CR0_INIT            (X86_CR0_PE | X86_CR0_PG | X86_CR0_NE)
+
+#define X86_CR4_PAE_BIT         5       /* physical address extension */
+#define X86_CR4_PAE             (1UL << X86_CR4_PAE_BIT)
+#define X86_CR4_OSFXSR_BIT      9       /* FXSAVE/FXRSTOR and SSE enabled */
+#define X86_CR4_OSFXSR          (1UL << X86_CR4_OSFXSR_BIT)
+#define X86_CR4_OSXMMEXCPT_BIT  10      /* SIMD floating-point exceptions */
+#define X86_CR4_OSXMMEXCPT      (1UL << X86_CR4_OSXMMEXCPT_BIT)
+#define X86_CR4_VMXE_BIT        13      /* VMX (not set at start) */
+#define X86_CR4_VMXE            (1UL << X86_CR4_VMXE_BIT)
+#define X86_CR4_INIT            (X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+
+#define X86_EFER_LME_BIT        8       /* long mode enable */
+#define X86_EFER_LME            (1UL << X86_EFER_LME_BIT)
+#define X86_EFER_LMA_BIT        10      /* long mode active */
+#define X86_EFER_LMA            (1UL << X86_EFER_LMA_BIT)
+#define X86_EFER_INIT           (X86_EFER_LME | X86_EFER_LMA)
+
+#define X86_PDPT_P_BIT          0       /* present */
+#define X86_PDPT_P              (1UL << X86_PDPT_P_BIT)
+#define X86_PDPT_RW_BIT         1       /* writable */
+#define X86_PDPT_RW             (1UL << X86_PDPT_RW_BIT)
+#define X86_PDPT_PS_BIT         7       /* large page */
+#define X86_PDPT_PS             (1UL << X86_PDPT_PS_BIT)
+
+/* In KVM's segment attributes: the segment is unusable. */
+#define X86_SREG_UNUSABLE_BIT   16
+#define X86_SREG_UNUSABLE       (1UL << X86_SREG_UNUSABLE_BIT)
+
+/* One 8-byte GDT descriptor, as the CPU reads it. */
+struct x86_gdt_desc {
+    uint64_t limit_lo:16;
+    uint64_t base_lo:24;
+    uint64_t type:4;
+    uint64_t s:1;
+    uint64_t dpl:2;
+    uint64_t p:1;
+    uint64_t limit_hi:4;
+    uint64_t avl:1;
+    uint64_t l:1;
+    uint64_t db:1;
+    uint64_t g:1;
+    uint64_t base_hi:8;
+} __attribute__((packed));
+
 /* GDT slots the monitor fills; selectors are these indexes. */
 enum x86_gdt_selector {
     X86_GDT_NULL,
@@ -40,6 +96,9 @@ enum x86_gdt_selector {
     X86_GDT_DATA,
     X86_GDT_MAX
 };
+
+/* GDTR limit: the last byte of the X86_GDT_MAX descriptors. */
+#define X86_GDTR_LIMIT ((sizeof (struct x86_gdt_desc) * X86_GDT_MAX) - 1)
 
 /*
  * The trap frame a Solo5 guest hands over as its halt cookie after a
