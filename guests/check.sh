@@ -1,0 +1,97 @@
+# check.sh: runs our AArch64 guests under our monitor on real KVM (inside
+# the emulated host, from the payload dir) and checks status and output.
+# Prints one line per case and "N passed, N failed, N skipped".
+#
+#   sh check.sh [MONITOR]     (default ./run_guest)
+
+M=${1:-./run_guest}
+pass=0 fail=0 skip=0
+
+# check NAME STATUS TEXT... -- COMMAND...: passes when COMMAND exits with
+# STATUS and its output (stdout+stderr) holds every TEXT.
+check() {
+    name=$1 want=$2
+    shift 2
+    texts=
+    while [ "$1" != "--" ]; do
+        texts="$texts$1
+"
+        shift
+    done
+    shift
+    out=$("$@" 2>&1 </dev/null)
+    st=$?
+    ok=1
+    [ "$st" = "$want" ] || ok=0
+    while IFS= read -r t; do
+        [ -z "$t" ] && continue
+        printf '%s\n' "$out" | grep -qF -- "$t" || { ok=0; echo "  missing: $t"; }
+    done <<TEXTS
+$texts
+TEXTS
+    if [ $ok = 1 ]; then
+        echo "PASS $name"
+        pass=$((pass + 1))
+    else
+        echo "FAIL $name: status $st, wanted $want; output:"
+        printf '%s\n' "$out" | sed 's/^/    | /'
+        fail=$((fail + 1))
+    fi
+}
+
+check hello 0 "Hello, World" "hello: SUCCESS (exit status 0)" -- $M hello.ukvm
+check hello-exit-status 7 "Command line is: 'foo=bar exit=7'" "hello: SUCCESS (exit status 7)" -- $M hello.ukvm foo=bar exit=7
+check mem-1-is-2mib 0 "adjusting memory to 2097152 bytes" "mem_size=0x200000 " "hello: SUCCESS" -- $M --mem=1 hello.ukvm
+check mem-3-rounds-down 0 "adjusting memory to 2097152 bytes" "mem_size=0x200000 " -- $M --mem=3 hello.ukvm
+check mem-4096 0 "mem_size=0x100000000 " "hello: SUCCESS" -- $M --mem=4096 hello.ukvm
+check mem-too-big 1 "guest memory size 4297064448 bytes exceeds the max size 4294967296 bytes" -- $M --mem=4098 hello.ukvm
+check hcbench 0 "hcbench: SUCCESS" -- $M hcbench.ukvm n=2000
+
+# Hostile guests: each must end with the right message and status, the
+# monitor never crashing.
+H="hostile.ukvm case"
+check hostile-nullderef 255 "trap: vector=4 " "far=0x0" -- $M $H=nullderef
+check hostile-above-ram 255 "trap: vector=4 " "far=0x20001000" -- $M --mem=512 $H=above-ram
+check hostile-write-text 1 "KVM: host/guest translation fault: pc=0x" -- $M $H=write-text
+check hostile-mmio-read 1 "Invalid guest mmio access: mmio=0x100000010 len=4" -- $M $H=mmio-read
+check hostile-mmio-store64 1 "Invalid guest mmio access: mmio=0x100000010 len=8" -- $M $H=mmio-store64
+check hostile-mmio-past-max 1 "Invalid guest mmio access: mmio=0x100000058" -- $M $H=mmio-past-max
+check hostile-mmio-far 1 "Invalid guest mmio access: mmio=0x110000000" -- $M $H=mmio-far
+check hostile-hypercall-0 1 "Invalid guest hypercall: num=0" -- $M $H=hypercall-0
+check hostile-halt-bad-gpa 1 "Invalid guest access: gpa=0xfffffff0, sz=16" -- $M $H=halt-bad-gpa
+check hostile-puts-bad-gpa 1 "Invalid guest access: gpa=0x1ffffffc, sz=4096" -- $M $H=puts-bad-gpa
+check hostile-stack-overflow 1 "KVM: host/guest translation fault: pc=0x" -- $M --mem=2 $H=stack-overflow
+
+# A spinning guest ends on SIGTERM with upstream's message.
+$M $H=spin >spin.out 2>&1 &
+pid=$!
+sleep 2
+kill -TERM $pid
+wait $pid
+st=$?
+if [ $st = 1 ] && grep -qF "Exiting on signal 15" spin.out; then
+    echo "PASS hostile-spin-sigterm"
+    pass=$((pass + 1))
+else
+    echo "FAIL hostile-spin-sigterm: status $st; output:"
+    sed 's/^/    | /' spin.out
+    fail=$((fail + 1))
+fi
+
+# Boot-to-exit time of hello (informational; /proc/uptime ticks are 10 ms).
+uptime_cs() {
+    read -r up _ </proc/uptime
+    echo "${up%.*}${up#*.}"
+}
+t0=$(uptime_cs)
+i=0
+while [ $i -lt 20 ]; do
+    $M hello.ukvm >/dev/null 2>&1
+    i=$((i + 1))
+done
+t1=$(uptime_cs)
+echo "timing: hello boot-to-exit $(( (t1 - t0) * 10 / 20 )) ms average over 20 runs"
+$M hcbench.ukvm n=10000 2>&1 | grep "hcbench: [0-9]" | sed 's/^/timing: /'
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ]

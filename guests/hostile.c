@@ -1,0 +1,72 @@
+/* hostile.c: a guest that misbehaves on purpose, one way per "case=NAME". */
+#include "rt.h"
+
+extern char _end[];
+
+static void mmio_store32(uint64_t addr, uint32_t v)
+{
+    __asm__ __volatile__("str %w0, [%1]" :: "r"(v), "r"(addr) : "memory");
+}
+
+static void mmio_store64(uint64_t addr, uint64_t v)
+{
+    __asm__ __volatile__("str %0, [%1]" :: "r"(v), "r"(addr) : "memory");
+}
+
+static uint32_t mmio_load32(uint64_t addr)
+{
+    uint32_t v;
+    __asm__ __volatile__("ldr %w0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+    return v;
+}
+
+static int is(const char *v, size_t n, const char *name)
+{
+    return strlen(name) == n && memcmp(v, name, n) == 0;
+}
+
+int guest_main(struct ukvm_boot_info *bi)
+{
+    const char *c;
+    size_t n;
+    if (!rt_arg("case", &c, &n))
+        rt_fail("hostile: say case=NAME");
+
+    rt_printf("hostile: %s\n", bi->cmdline);
+    if (is(c, n, "nullderef")) {
+        /* Page 0 is unmapped: the guest's own vector catches this. */
+        return *(volatile int *)0;
+    } else if (is(c, n, "above-ram")) {
+        /* Above RAM nothing is mapped either. */
+        return *(volatile int *)(bi->mem_size + 0x1000);
+    } else if (is(c, n, "write-text")) {
+        /* The monitor maps the text segment read-only on the host. */
+        *(volatile uint32_t *)(uint64_t)&guest_main = 0;
+        return 0;
+    } else if (is(c, n, "mmio-read")) {
+        return (int)mmio_load32(UKVM_HYPERCALL_ADDRESS(UKVM_HYPERCALL_PUTS));
+    } else if (is(c, n, "mmio-store64")) {
+        mmio_store64(UKVM_HYPERCALL_ADDRESS(UKVM_HYPERCALL_PUTS), 0);
+    } else if (is(c, n, "mmio-past-max")) {
+        mmio_store32(UKVM_HYPERCALL_ADDRESS(UKVM_HYPERCALL_MAX), 0);
+    } else if (is(c, n, "mmio-far")) {
+        mmio_store32(UKVM_HYPERCALL_MMIO_BASE + 0x10000000, 0);
+    } else if (is(c, n, "hypercall-0")) {
+        mmio_store32(UKVM_HYPERCALL_ADDRESS(0), 0x1000);
+    } else if (is(c, n, "halt-bad-gpa")) {
+        mmio_store32(UKVM_HYPERCALL_ADDRESS(UKVM_HYPERCALL_HALT), 0xfffffff0);
+    } else if (is(c, n, "puts-bad-gpa")) {
+        volatile struct ukvm_puts p = { .data = (const char *)(bi->mem_size - 4), .len = 4096 };
+        ukvm_do_hypercall(UKVM_HYPERCALL_PUTS, &p);
+    } else if (is(c, n, "stack-overflow")) {
+        /* Run SP down through RAM into the unmapped zero page. */
+        __asm__ __volatile__("1: str xzr, [sp, #-16]!\n\tb 1b" ::: "memory");
+    } else if (is(c, n, "spin")) {
+        for (;;)
+            __asm__ __volatile__("" ::: "memory");
+    } else {
+        rt_fail("hostile: unknown case");
+    }
+    rt_puts("hostile: still running after the bad access\n");
+    return 0;
+}

@@ -1,0 +1,57 @@
+# aarch64.mk: the AArch64 KVM backend's guests (guests/), and `make test-aarch64`: our guests under our monitor on real KVM in the emulated AArch64 host.
+#
+#   make aarch64-guests   build guests/*.c into $(BUILD)/aarch64/guests/*.ukvm
+#   make test-aarch64     build the guests and a core-only monitor
+#                         (examples/run_guest.rs, static, for aarch64) and
+#                         run guests/check.sh inside compat/testhost.
+
+A64_TRIPLE := aarch64-unknown-linux-gnu
+A64_CC := aarch64-linux-gnu-gcc
+A64_OUT := $(BUILD)/aarch64
+A64_GUEST_OUT := $(A64_OUT)/guests
+# Own cargo target dir: the static (crt-static) flags would otherwise keep
+# invalidating other fragments' aarch64 builds in target/.
+A64_CARGO_DIR := $(A64_OUT)/cargo
+A64_MONITOR := $(A64_CARGO_DIR)/$(A64_TRIPLE)/release/examples/run_guest
+A64_PAYLOAD := $(A64_OUT)/payload
+
+A64_GUESTS := hello hcbench hostile
+A64_GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding \
+    -fno-pic -fno-pie -fno-stack-protector -fno-tree-loop-distribute-patterns \
+    -mgeneral-regs-only -fno-asynchronous-unwind-tables -I$(TOP)/include
+A64_GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(TOP)/guests/guest.lds \
+    -Wl,-z,max-page-size=0x10000 -Wl,-z,noexecstack -Wl,--build-id=none
+A64_GUEST_DEPS := $(TOP)/guests/rt.h $(TOP)/include/ukvm_guest.h
+
+TEST_TARGETS += test-aarch64
+
+.PHONY: aarch64-tools aarch64-guests aarch64-monitor test-aarch64
+.SECONDARY: $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.o) $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o
+
+aarch64-tools:
+	@$(TOP)/compat/need --rust-target $(A64_TRIPLE) gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+
+$(A64_GUEST_OUT)/%.o: $(TOP)/guests/%.c $(A64_GUEST_DEPS) | aarch64-tools
+	@mkdir -p $(@D)
+	$(A64_CC) $(A64_GUEST_CFLAGS) -c $< -o $@
+
+$(A64_GUEST_OUT)/%.o: $(TOP)/guests/%.S | aarch64-tools
+	@mkdir -p $(@D)
+	$(A64_CC) $(A64_GUEST_CFLAGS) -c $< -o $@
+
+$(A64_GUEST_OUT)/%.ukvm: $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o $(A64_GUEST_OUT)/%.o $(TOP)/guests/guest.lds
+	$(A64_CC) $(A64_GUEST_LDFLAGS) -o $@ $(filter %.o,$^) -lgcc
+
+aarch64-guests: $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.ukvm)
+
+aarch64-monitor: aarch64-tools
+	cd $(TOP) && CARGO_TARGET_DIR=$(A64_CARGO_DIR) \
+	    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=$(A64_CC) \
+	    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
+	    cargo build --release --target $(A64_TRIPLE) --example run_guest
+
+test-aarch64: aarch64-guests aarch64-monitor
+	rm -rf $(A64_PAYLOAD) && mkdir -p $(A64_PAYLOAD)
+	cp $(A64_MONITOR) $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.ukvm) $(TOP)/guests/check.sh $(A64_PAYLOAD)/
+	$(TOP)/compat/testhost/testhost run aarch64 --timeout 900 --log $(A64_OUT)/test-aarch64.log \
+	    $(A64_PAYLOAD) $(A64_PAYLOAD)/check.sh ./run_guest
