@@ -3,7 +3,7 @@
 #
 #   test-configure.sh SCENARIO WORKDIR SOLO5_UKVM_DIR LIBUKVM CC [EMULATOR...]
 #
-# Scenarios: solo5 extra static included cargo errors.
+# Scenarios: solo5 extra static included cargo located errors.
 
 scenario=$1 work=$2 src=$3 lib=$4 cc=$5
 shift 5
@@ -102,6 +102,21 @@ cargo)
     step "Makefile.ukvm builds the library with cargo" sh -c \
         'grep -q "cargo build --release --lib" Makefile.ukvm && make -f Makefile.ukvm ukvm-bin'
     step "--help lists core net" help_shows "core net"
+    ;;
+located)
+    # Solo5's build runs $(UKVM_SRC)/ukvm-configure: put ours there as a
+    # symlink, or as a copy told where we are by UKVM_HOME.
+    mkdir -p fake-solo5 && ln -s "$configure" fake-solo5/ukvm-configure
+    step "through a symlink" env UKVM_CC="$cc" UKVM_LIB="$lib" fake-solo5/ukvm-configure "$src" net
+    step "make ukvm-bin" make -f Makefile.ukvm ukvm-bin
+    step "--help lists core net" help_shows "core net"
+    rm -f fake-solo5/ukvm-configure && cp "$configure" fake-solo5/ukvm-configure
+    step "a copy without UKVM_HOME says what to set" expect_output 1 'set UKVM_HOME' \
+        env UKVM_CC="$cc" UKVM_LIB="$lib" fake-solo5/ukvm-configure "$src" net
+    step "a copy with UKVM_HOME" env UKVM_HOME="$top" UKVM_CC="$cc" UKVM_LIB="$lib" \
+        fake-solo5/ukvm-configure "$src" blk
+    step "make ukvm-bin" make -f Makefile.ukvm ukvm-bin
+    step "--help lists core blk" help_shows "core blk"
     ;;
 errors)
     step "no arguments: usage, exit 1" expect_output 1 '^Usage: ukvm-configure SOURCEDIR' "$configure"
