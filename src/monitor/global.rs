@@ -13,6 +13,9 @@ use crate::abi::{HaltFn, HypercallFn, VmexitFn, HYPERCALL_MAX};
 use crate::monitor::modules;
 use crate::monitor::registry::{self, Registry, VMEXITS_CAPACITY};
 
+/// Slots of the vmexit table: its capacity plus the NULL terminator.
+pub const VMEXITS_SLOTS: usize = VMEXITS_CAPACITY + 1;
+
 /// Dispatch table of hypercall handlers, `UKVM_HYPERCALL_MAX` entries;
 /// NULL means no handler. Same type and size as upstream's array.
 #[no_mangle]
@@ -22,7 +25,7 @@ pub static mut ukvm_core_hypercalls: [HypercallFn; HYPERCALL_MAX] = [None; HYPER
 /// incomplete array (`ukvm_vmexit_fn_t ukvm_core_vmexits[]`), so its
 /// capacity is not part of the ABI; upstream sized it NUM_MODULES + 1.
 #[no_mangle]
-pub static mut ukvm_core_vmexits: [VmexitFn; VMEXITS_CAPACITY + 1] = [None; VMEXITS_CAPACITY + 1];
+pub static mut ukvm_core_vmexits: [VmexitFn; VMEXITS_SLOTS] = [None; VMEXITS_SLOTS];
 
 static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
 
