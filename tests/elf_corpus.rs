@@ -238,33 +238,44 @@ fn real_linker_output_loads() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Kernels built by upstream's own build (another part of the project puts
-/// them under build/upstream-<arch>/); loaded for their architecture.
+/// `*.ukvm` files directly in `dir`.
+fn kernels_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.retain(|p| p.extension().is_some_and(|e| e == "ukvm"));
+    v.sort();
+    v
+}
+
+/// Kernels built elsewhere in the project: upstream's test unikernels
+/// (build/upstream-<arch>/tests/*/) and our AArch64 test guests
+/// (build/aarch64/guests/). Each must load for its architecture.
 #[test]
-fn upstream_built_kernels_load() {
+fn project_built_kernels_load() {
     let build = std::env::var_os("BUILD")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("build"));
-    let mut found = 0;
+    let mut kernels = Vec::new();
     for (arch, machine) in [("aarch64", elf::EM_AARCH64), ("x86_64", elf::EM_X86_64)] {
         let tests = build.join(format!("upstream-{arch}/tests"));
-        for name in ["test_hello", "test_ping_serve", "test_blk", "test_quiet"] {
-            let kernel = tests.join(format!("{name}/{name}.ukvm"));
-            if !kernel.exists() {
-                continue;
-            }
-            found += 1;
-            let mut mem = vec![0u8; 0x2000_0000];
-            let l = elf::load_path(&kernel, &mut mem, machine)
-                .unwrap_or_else(|e| panic!("{}: {e}", kernel.display()));
-            assert!(l.entry >= elf::MIN_GPA && l.entry < l.end, "{}: {l:?}", kernel.display());
-            assert_eq!(l.end % 0x1000, 0, "{}: end {:#x}", kernel.display(), l.end);
-            eprintln!("ok {}: entry {:#x} end {:#x}", kernel.display(), l.entry, l.end);
+        let dirs = std::fs::read_dir(&tests).map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_else(|_| Vec::new());
+        for d in dirs {
+            kernels.extend(kernels_in(&d).into_iter().map(|k| (k, machine)));
         }
     }
-    if found == 0 {
+    kernels.extend(kernels_in(&build.join("aarch64/guests")).into_iter().map(|k| (k, elf::EM_AARCH64)));
+    let mut mem = vec![0u8; 0x2000_0000];
+    for (kernel, machine) in &kernels {
+        let l = elf::load_path(kernel, &mut mem, *machine).unwrap_or_else(|e| panic!("{}: {e}", kernel.display()));
+        assert!(l.entry >= elf::MIN_GPA && l.entry < l.end, "{}: {l:?}", kernel.display());
+        assert_eq!(l.end % 0x1000, 0, "{}: end {:#x}", kernel.display(), l.end);
+        eprintln!("ok {}: entry {:#x} end {:#x}", kernel.display(), l.entry, l.end);
+    }
+    if kernels.is_empty() {
         eprintln!(
-            "SKIP upstream_built_kernels_load: no {}/upstream-*/tests/*/*.ukvm (built by the upstream build target)",
+            "SKIP project_built_kernels_load: no kernels under {}/upstream-*/tests/*/ or {}/aarch64/guests/",
+            build.display(),
             build.display()
         );
     }

@@ -7,7 +7,12 @@
 //! loader ignores. Every malformed case must be refused when loaded into
 //! [`MEM_SIZE`] bytes of guest memory.
 
-#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::cast_possible_truncation)]
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::panic
+)]
 
 use super::header::off as eh;
 use super::phdr::{off as ph, PF_R, PF_W, PF_X, PT_LOAD};
@@ -193,4 +198,43 @@ pub fn malformed(machine: u16) -> Vec<Case> {
     cases.push(Case { name: "text-file".into(), bytes: b"#!/bin/sh\necho not a kernel\n".to_vec() });
     cases.push(Case { name: "zeros".into(), bytes: vec![0; FILE_LEN] });
     cases
+}
+
+/// Load `data` into `mem` (of [`MEM_SIZE`] bytes or more) for `machine` and
+/// panic if the loader broke one of its promises: an accepted image must
+/// have its segments and entry inside memory, above 1 MiB, not
+/// overlapping, with a sane end and protection plan; a refused one must
+/// come with a one-line "Exec format error" message. The fuzz target and
+/// the mutation tests call this for every input.
+pub fn check_loader_on(data: &[u8], mem: &mut [u8], machine: u16) {
+    let size = mem.len() as u64;
+    match super::load(data, mem, machine) {
+        Ok(l) => {
+            assert!(l.end <= size, "end {:#x} past memory", l.end);
+            assert!(!l.segments.is_empty());
+            for s in &l.segments {
+                assert!(s.gpa >= super::MIN_GPA && s.gpa % super::PAGE_SIZE == 0, "{s:?}");
+                assert!(s.filesz <= s.memsz && s.end() < size && s.end() <= l.end, "{s:?} end {:#x}", l.end);
+            }
+            let mut sorted = l.segments.clone();
+            sorted.sort_by_key(|s| s.gpa);
+            for w in sorted.windows(2) {
+                assert!(w[0].end() <= w[1].gpa || w[0].memsz == 0 || w[1].memsz == 0, "overlap {w:?}");
+            }
+            assert!(l.segments.iter().any(|s| s.gpa <= l.entry && l.entry < s.end()), "entry {:#x}", l.entry);
+            for page in [0x1000, 0x4000, 0x10000] {
+                let plan = super::protect::plan(&l.segments, page);
+                for w in plan.windows(2) {
+                    assert!(w[0].start + w[0].len <= w[1].start, "protection runs overlap: {w:?}");
+                }
+                for p in &plan {
+                    assert!(p.start % page == 0 && p.len % page == 0 && p.start + p.len <= size.next_multiple_of(page));
+                }
+            }
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            assert!(msg.starts_with("Exec format error: ") && !msg.contains('\n'), "bad message {msg:?}");
+        }
+    }
 }

@@ -4,11 +4,11 @@
 use std::ffi::{CStr, OsStr};
 use std::os::raw::c_char;
 use std::os::unix::ffi::OsStrExt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use super::{load_guest, ElfError, HOST_MACHINE};
 use crate::diag;
+use crate::ffi::guard;
 
 /// Guest physical address, as `ukvm_gpa_t` in ukvm.h.
 type Gpa = u64;
@@ -55,16 +55,14 @@ pub unsafe extern "C" fn ukvm_elf_load(
         diag::die(&format!("{shown}: guest memory size {mem_size:#x} is too large"));
     }
     // SAFETY: forwarded from our caller (see # Safety).
-    let result = catch_unwind(AssertUnwindSafe(|| unsafe { load_guest(path, mem, mem_size, HOST_MACHINE) }));
-    match result {
-        Ok(Ok(loaded)) => {
+    match guard("ukvm_elf_load", || unsafe { load_guest(path, mem, mem_size, HOST_MACHINE) }) {
+        Ok(loaded) => {
             // SAFETY: as above.
             unsafe {
                 p_entry.write(loaded.entry);
                 p_end.write(loaded.end);
             }
         }
-        Ok(Err(err)) => die_for(&shown, &err),
-        Err(_) => diag::die(&format!("{shown}: internal error in ukvm_elf_load")),
+        Err(err) => die_for(&shown, &err),
     }
 }
