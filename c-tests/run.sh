@@ -10,6 +10,11 @@ build=$1 lib_x86=$2 lib_arm=$3
 here=$(cd "$(dirname "$0")" && pwd -P)
 passed=0 failed=0 skipped=0
 
+if [ ! -f "${SOLO5_SRC:-/nonexistent}/ukvm/ukvm.h" ]; then
+    echo "SKIP: SOLO5_SRC='${SOLO5_SRC:-}' has no ukvm/ukvm.h: the upstream layout," \
+        "prototype, module link matrix, CLI and ukvm-configure tests are skipped"
+fi
+
 for arch in x86_64 aarch64; do
     dir=$build/$arch
     if [ "$arch" = x86_64 ]; then
@@ -24,7 +29,7 @@ for arch in x86_64 aarch64; do
         failed=$((failed + 1))
         continue
     fi
-    grep -E 'WARNING|SOLO5_SRC|census|prototype' "$dir.configure.log" || true
+    grep -E 'census|prototype check' "$dir.configure.log" || true
     ctest --test-dir "$dir" --output-on-failure --timeout 600 >"$dir.ctest.log" 2>&1
     # Per-case lines and ctest's own summary.
     grep -E '^ *[0-9]+/[0-9]+ Test +#|tests passed|tests failed|SKIP ' "$dir.ctest.log"
