@@ -159,6 +159,9 @@ static void test_registration(void)
     check(ukvm_core_register_hypercall(UKVM_HYPERCALL_MAX + 5, dummy_hypercall) == -1
             && ukvm_core_register_hypercall(-100, dummy_hypercall) == -1,
             "refuse hypercall numbers out of range", "accepted");
+    check(ukvm_core_register_hypercall(UKVM_HYPERCALL_BLKREAD, NULL) == -1
+            && ukvm_core_hypercalls[UKVM_HYPERCALL_BLKREAD] == NULL,
+            "refuse a NULL handler (upstream stored it)", "accepted");
 
     /* Two modules: the example holds one vmexit slot, one is left. */
     check(ukvm_core_vmexits[0] != NULL, "the example's vmexit handler is listed",
