@@ -46,9 +46,12 @@ fn child_ukvm_elf_load() {
     };
     assert_ne!(mem, libc::MAP_FAILED);
     let c = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(file.as_os_str())).unwrap();
+    // The name "(null)" stands for a NULL file pointer.
+    let name = if file == "(null)" { std::ptr::null() } else { c.as_ptr() };
     let (mut entry, mut end) = (1u64, 1u64);
-    // SAFETY: valid C string, our mapping of `size` bytes, valid out pointers.
-    unsafe { ukvm_elf_load(c.as_ptr(), mem.cast(), size, &mut entry, &mut end) };
+    // SAFETY: NULL or a valid C string, our mapping of `size` bytes, valid
+    // out pointers.
+    unsafe { ukvm_elf_load(name, mem.cast(), size, &mut entry, &mut end) };
     let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
     let perms = |gpa: u64| {
         let addr = mem as u64 + gpa;
@@ -113,6 +116,29 @@ fn valid_image_through_c_entry_point_sets_protections() {
     );
     assert!(r.stdout.contains(&want), "want {want:?} in:\n{}", r.stdout);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn write_exec_segment_warns_like_upstream_and_loads() {
+    let dir = scratch("wx");
+    let file = dir.join("wx.elf");
+    let mut img = corpus::valid(HOST_MACHINE);
+    let flags = corpus::phdr_field(1, 4);
+    img[flags..flags + 4].copy_from_slice(&7u32.to_le_bytes());
+    std::fs::write(&file, img).unwrap();
+    let r = run_child(&file);
+    assert_eq!((r.code, r.signal), (Some(0), None), "stderr: {}", r.stderr);
+    let want = format!(": {}: Warning: phdr[1] requests WRITE and EXEC permissions", file.display());
+    assert!(r.stderr.lines().count() == 1 && r.stderr.trim_end().ends_with(&want), "{:?}", r.stderr);
+    assert!(r.stdout.contains("text=r-xp data=rwxp"), "{}", r.stdout);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn null_file_pointer_is_fatal() {
+    let r = run_child(Path::new("(null)"));
+    assert_eq!((r.code, r.signal), (Some(1), None));
+    assert!(r.stderr.trim_end().ends_with(": ukvm_elf_load: NULL argument") && r.stderr.lines().count() == 1, "{:?}", r.stderr);
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! their permissions.
 
 use std::io;
+use std::sync::Mutex;
 
 use super::error::ElfError;
 use super::phdr::{Segment, PF_R, PF_W, PF_X};
@@ -93,6 +94,30 @@ pub fn plan(segments: &[Segment], page: u64) -> Vec<Protection> {
     runs
 }
 
+/// The protections last applied in full by [`apply`] (the loaded kernel's).
+static APPLIED: Mutex<Vec<Protection>> = Mutex::new(Vec::new());
+
+/// The protections applied to guest memory for the loaded kernel, in
+/// address order (empty before a kernel is loaded).
+pub fn applied() -> Vec<Protection> {
+    APPLIED.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Whether the host may write guest bytes `gpa..gpa+len` without faulting
+/// on the kernel's segment protections (other bounds are the caller's to
+/// check). After the kernel is loaded its text and read-only data are
+/// mapped read-only in the monitor too, as upstream maps them: a monitor
+/// write there (say, a hypercall result the guest asked to be stored in
+/// its text) would fault. Use this to refuse such requests instead.
+pub fn host_writable(gpa: u64, len: u64) -> bool {
+    let end = gpa.saturating_add(len);
+    APPLIED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .all(|p| p.prot & libc::PROT_WRITE != 0 || p.end() <= gpa || end <= p.start)
+}
+
 /// The host's page size.
 pub fn host_page_size() -> u64 {
     // SAFETY: sysconf has no memory-safety preconditions.
@@ -108,7 +133,8 @@ pub fn host_page_size() -> u64 {
 /// caller owns, and no Rust reference into the affected ranges may be used
 /// to write after this call (the pages may become read-only).
 pub unsafe fn apply(mem: *mut u8, mem_size: usize, segments: &[Segment]) -> Result<(), ElfError> {
-    for p in plan(segments, host_page_size()) {
+    let plan = plan(segments, host_page_size());
+    for &p in &plan {
         let fail = |err: io::Error| ElfError::Protect { index: p.index, gpa: p.start, len: p.len, err };
         if p.end() > mem_size as u64 {
             return Err(fail(io::Error::new(
@@ -126,6 +152,7 @@ pub unsafe fn apply(mem: *mut u8, mem_size: usize, segments: &[Segment]) -> Resu
             return Err(fail(io::Error::last_os_error()));
         }
     }
+    *APPLIED.lock().unwrap_or_else(|e| e.into_inner()) = plan;
     Ok(())
 }
 
@@ -205,6 +232,9 @@ mod tests {
         let data = format!("{:x}-", mem as usize + 2 * page);
         let line = maps.lines().find(|l| l.starts_with(&data)).expect("data mapping listed");
         assert!(line.contains(" rw-p "), "{line}");
+        let page = page as u64;
+        assert!(!host_writable(page, 1) && !host_writable(0, page + 1) && !host_writable(2 * page - 1, 2));
+        assert!(host_writable(0, page) && host_writable(2 * page, 100) && host_writable(5 * page, page));
         // SAFETY: unmapping our own mapping.
         unsafe { libc::munmap(mem, size) };
     }

@@ -219,3 +219,37 @@ fn write_exec_segments_are_flagged() {
     assert!(!l.segments[0].is_write_exec());
     assert!(l.segments[1].is_write_exec());
 }
+
+/// A file that changes under the loader: full contents for the headers,
+/// then shorter (or longer) for the segment reads.
+struct Changing {
+    data: Vec<u8>,
+    reads: std::cell::Cell<u32>,
+    later_len: usize,
+}
+
+impl ReadAt for Changing {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+        let n = self.reads.get();
+        self.reads.set(n + 1);
+        let mut view = self.data.clone();
+        if n >= 2 {
+            view.resize(self.later_len, 0x5a);
+        }
+        view.read_at(buf, offset)
+    }
+}
+
+#[test]
+fn file_changing_size_while_loading() {
+    let data = corpus::valid(M);
+    let shrunk = Changing { data: data.clone(), reads: 0.into(), later_len: 0x120 };
+    let mut mem = vec![FILL; MEM_SIZE];
+    let e = load(&shrunk, &mut mem, M).unwrap_err();
+    assert!(matches!(e, ElfError::Truncated { part: Part::Segment(0), got: 0x20, .. }), "{e}");
+    // Growing past the end changes nothing: reads are of exact ranges.
+    let grown = Changing { data, reads: 0.into(), later_len: 1 << 20 };
+    let l = load(&grown, &mut mem, M).unwrap();
+    assert_eq!((l.entry, l.end), (ENTRY, END));
+    assert_eq!(mem[TEXT.1 as usize + TEXT.3 as usize], FILL);
+}
