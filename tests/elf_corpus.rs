@@ -163,10 +163,7 @@ fn malformed_corpus_refused_in_process_and_through_c_entry_point() {
         std::fs::write(&file, &case.bytes).unwrap();
         let problem = check_case(&file, &case.bytes, &mut mem);
         match problem {
-            None => {
-                passed += 1;
-                eprintln!("ok   {}", case.name);
-            }
+            None => passed += 1,
             Some(p) => {
                 failed += 1;
                 eprintln!("FAIL {}: {p}", case.name);
