@@ -15,7 +15,7 @@ A64_CARGO_DIR := $(A64_OUT)/cargo
 A64_MONITOR := $(A64_CARGO_DIR)/$(A64_TRIPLE)/release/examples/run_guest
 A64_PAYLOAD := $(A64_OUT)/payload
 
-A64_GUESTS := hello hcbench hostile
+A64_GUESTS := hello hcbench hostile blk netecho
 A64_GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding \
     -fno-pic -fno-pie -fno-stack-protector -fno-tree-loop-distribute-patterns \
     -mgeneral-regs-only -fno-asynchronous-unwind-tables -I$(TOP)/include
@@ -25,7 +25,7 @@ A64_GUEST_DEPS := $(TOP)/guests/rt.h $(TOP)/include/ukvm_guest.h
 
 TEST_TARGETS += test-aarch64
 
-.PHONY: aarch64-tools aarch64-guests aarch64-monitor test-aarch64
+.PHONY: aarch64-tools aarch64-guests aarch64-monitor aarch64-io-monitors test-aarch64
 .SECONDARY: $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.o) $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o
 
 aarch64-tools:
@@ -50,8 +50,24 @@ aarch64-monitor: aarch64-tools
 	    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
 	    cargo build --release --target $(A64_TRIPLE) --example run_guest
 
-test-aarch64: aarch64-guests aarch64-monitor
+# Monitors with one upstream I/O module each (blk, net), made with our
+# ukvm-configure from SOLO5_SRC; without SOLO5_SRC check.sh skips those cases.
+A64_IO_MODULES := blk net
+aarch64-io-monitors: aarch64-tools
+	@if [ ! -f "$(SOLO5_SRC)/ukvm/ukvm_module_blk.c" ]; then \
+	    echo "aarch64: SKIP building blk/net monitors: no Solo5 source at SOLO5_SRC=$(SOLO5_SRC)"; \
+	else for m in $(A64_IO_MODULES); do \
+	    mkdir -p $(A64_OUT)/ukvm-bin-$$m && cd $(A64_OUT)/ukvm-bin-$$m && \
+	    UKVM_CC=$(A64_CC) UKVM_STATIC=1 $(TOP)/compat/ukvm-configure $(SOLO5_SRC)/ukvm $$m && \
+	    $(MAKE) -s -f Makefile.ukvm ukvm-bin 2>&1 | grep -v "statically linked applications\|in function .std::" ; \
+	    test -x ukvm-bin || exit 1; \
+	done; fi
+
+test-aarch64: aarch64-guests aarch64-monitor aarch64-io-monitors
 	rm -rf $(A64_PAYLOAD) && mkdir -p $(A64_PAYLOAD)
 	cp $(A64_MONITOR) $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.ukvm) $(TOP)/guests/check.sh $(A64_PAYLOAD)/
+	for m in $(A64_IO_MODULES); do \
+	    if [ -x $(A64_OUT)/ukvm-bin-$$m/ukvm-bin ]; then cp $(A64_OUT)/ukvm-bin-$$m/ukvm-bin $(A64_PAYLOAD)/ukvm-bin-$$m; fi; \
+	done
 	$(TOP)/compat/testhost/testhost run aarch64 --timeout 900 --log $(A64_OUT)/test-aarch64.log \
 	    $(A64_PAYLOAD) $(A64_PAYLOAD)/check.sh ./run_guest
