@@ -3,7 +3,8 @@
 #
 #   make rust-lib          $(BUILD)/rust/<host triple>/libukvm.{a,so}
 #   make rust-lib-aarch64  $(BUILD)/rust/aarch64-unknown-linux-gnu/libukvm.{a,so}
-#   make test-rust         unit and death tests, header drift, symbols, C links
+#   make test-rust         unit and death tests, header drift, symbols, C links,
+#                          differential tests against upstream's C core and CLI
 
 RUST_AARCH64 := aarch64-unknown-linux-gnu
 CARGO ?= cargo
@@ -37,3 +38,4 @@ test-rust: rust-lib rust-lib-aarch64
 	    $(RUST_PKG)/$(RUST_AARCH64) aarch64-linux-gnu-
 	tests/rust/c-link.sh $(RUST_PKG)/$(RUST_HOST)
 	tests/rust/c-link.sh $(RUST_PKG)/$(RUST_AARCH64) aarch64-linux-gnu-
+	tests/rust/diff-upstream.sh $(RUST_PKG)/$(RUST_HOST)

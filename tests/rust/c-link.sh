@@ -85,7 +85,7 @@ c=mem-trailing-garbage
 run $c ukvm-fake 1 --mem=512abc kernel && has $c "ukvm-fake: Malformed argument to --mem: \`512abc' is not a whole number of megabytes" && lacks $c "usage:" && ok $c
 
 c=mem-zero
-run $c ukvm-fake 1 --mem=0 kernel && has $c "Malformed argument to --mem" && ok $c
+run $c ukvm-fake 1 --mem=0 kernel && has $c "ukvm-fake: Malformed argument to --mem" && ok $c
 
 c=mem-wraps
 run $c ukvm-fake 1 --mem=17592186044416 kernel && has $c "Malformed argument to --mem: 17592186044416 MB is too large" && ok $c
