@@ -36,6 +36,14 @@ fn expect_death(name: &str, body: impl FnOnce(), msg: &str) {
     }
 }
 
+/// Run the core module's setup (registers WALLTIME, PUTS, POLL).
+fn core_setup(hv: &mut UkvmHv) {
+    // SAFETY: ukvm_module_core is only read; its setup takes any hv.
+    let setup = unsafe { (*std::ptr::addr_of!(super::core_module::ukvm_module_core)).setup };
+    // SAFETY: as above.
+    assert_eq!(unsafe { setup.expect("core has setup")(hv) }, 0);
+}
+
 fn guest(size: usize) -> (Vec<u8>, UkvmHv) {
     let mut mem = vec![0u8; size];
     let hv = UkvmHv { mem: mem.as_mut_ptr(), mem_size: size, b: std::ptr::null_mut() };
@@ -111,10 +119,7 @@ fn puts_with_bad_buffer() {
             let (mut m, mut hv) = guest(4096);
             m[0..8].copy_from_slice(&4090u64.to_ne_bytes());
             m[8..16].copy_from_slice(&100usize.to_ne_bytes());
-            // SAFETY: the core module's setup takes any hv.
-            let core = unsafe { &*std::ptr::addr_of!(super::core_module::ukvm_module_core) };
-            // SAFETY: as above.
-            assert_eq!(unsafe { core.setup.unwrap()(&mut hv) }, 0);
+            core_setup(&mut hv);
             dispatch_hypercall(&mut hv, UKVM_HYPERCALL_PUTS as u64, 0);
         },
         "Invalid guest access: gpa=0xffa, sz=100\n",
@@ -129,12 +134,9 @@ fn puts_to_closed_stdout() {
             let (mut m, mut hv) = guest(4096);
             m[0..8].copy_from_slice(&64u64.to_ne_bytes());
             m[8..16].copy_from_slice(&3usize.to_ne_bytes());
-            let core = unsafe { &*std::ptr::addr_of!(super::core_module::ukvm_module_core) };
-            // SAFETY: setup takes any hv; closing our own stdout.
-            unsafe {
-                assert_eq!(core.setup.unwrap()(&mut hv), 0);
-                libc::close(1);
-            }
+            core_setup(&mut hv);
+            // SAFETY: closing our own stdout, in the child.
+            unsafe { libc::close(1) };
             dispatch_hypercall(&mut hv, UKVM_HYPERCALL_PUTS as u64, 0);
         },
         ": puts: write failed: Bad file descriptor\n",
@@ -147,9 +149,7 @@ fn poll_with_bad_struct() {
         "poll_with_bad_struct",
         || {
             let (_m, mut hv) = guest(4096);
-            let core = unsafe { &*std::ptr::addr_of!(super::core_module::ukvm_module_core) };
-            // SAFETY: setup takes any hv.
-            assert_eq!(unsafe { core.setup.unwrap()(&mut hv) }, 0);
+            core_setup(&mut hv);
             dispatch_hypercall(&mut hv, UKVM_HYPERCALL_POLL as u64, 4090);
         },
         "Invalid guest access: gpa=0xffa, sz=16\n",

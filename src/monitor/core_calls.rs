@@ -111,14 +111,14 @@ pub fn poll(mem: &GuestMem, gpa: ukvm_gpa_t, fds: &mut [libc::pollfd]) -> Result
     Ok(())
 }
 
-/// An empty poll set.
-pub fn no_fds() -> Vec<libc::pollfd> {
-    Vec::new()
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn no_fds() -> Vec<libc::pollfd> {
+        Vec::new()
+    }
 
     fn mem_over(buf: &mut [u8]) -> GuestMem {
         // SAFETY: tests keep `buf` alive while using the view.
