@@ -200,6 +200,98 @@ pub fn malformed(machine: u16) -> Vec<Case> {
     cases
 }
 
+/// A deterministic source of mutated images (xorshift64*), for the
+/// mutation and differential tests: each call to [`Mutator::next_image`]
+/// takes a seed image and applies one to four random mutations (bit flips,
+/// byte writes, interesting values in header fields, truncation, appended
+/// bytes, one program header copied over another).
+pub struct Mutator {
+    state: u64,
+    seeds: Vec<Vec<u8>>,
+}
+
+/// Values that sit on the loader's boundaries.
+const INTERESTING: [u64; 16] = [
+    0, 1, 2, 55, 56, 57, 0xfff, 0x1000, 0xffff, 0xf_ffff, 0x10_0000,
+    MEM_SIZE as u64 - 1, MEM_SIZE as u64, 1 << 63, u64::MAX, u64::MAX - 0xfff,
+];
+
+impl Mutator {
+    /// Mutate the valid images for `machine` and another machine, and every
+    /// malformed case; `seed` picks the sequence (0 is replaced by 1).
+    pub fn new(seed: u64, machine: u16) -> Self {
+        let other = if machine == EM_AARCH64 { EM_X86_64 } else { EM_AARCH64 };
+        let mut seeds = vec![valid(machine), valid(other)];
+        seeds.extend(malformed(machine).into_iter().map(|c| c.bytes));
+        Self::from_seeds(seed, seeds)
+    }
+
+    /// Mutate the given images (at least one).
+    pub fn from_seeds(seed: u64, seeds: Vec<Vec<u8>>) -> Self {
+        let seeds = if seeds.is_empty() { vec![Vec::new()] } else { seeds };
+        Mutator { state: seed.max(1), seeds }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        self.state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// The next mutated image.
+    pub fn next_image(&mut self) -> Vec<u8> {
+        let pick = self.below(self.seeds.len());
+        let mut b = self.seeds[pick].clone();
+        for _ in 0..=self.below(4) {
+            match self.below(6) {
+                0 if !b.is_empty() => {
+                    let i = self.below(b.len());
+                    b[i] ^= 1 << self.below(8);
+                }
+                1 if !b.is_empty() => {
+                    let i = self.below(b.len());
+                    b[i] = self.next() as u8;
+                }
+                2 => {
+                    let width = [2usize, 4, 8][self.below(3)];
+                    let at = self.below((PHOFF + PHNUM * PHDR_SIZE) / width) * width;
+                    let v = if self.below(4) == 0 { self.next() } else { INTERESTING[self.below(INTERESTING.len())] };
+                    if at + width <= b.len() {
+                        put(&mut b, at, width, v);
+                    }
+                }
+                3 => {
+                    let len = self.below(b.len() + 1);
+                    b.truncate(len);
+                }
+                4 => {
+                    let n = self.below(64);
+                    for _ in 0..n {
+                        let byte = self.next() as u8;
+                        b.push(byte);
+                    }
+                }
+                _ => {
+                    let (f, t) = (phdr_field(self.below(PHNUM), 0), phdr_field(self.below(PHNUM), 0));
+                    if f.max(t) + PHDR_SIZE <= b.len() {
+                        b.copy_within(f..f + PHDR_SIZE, t);
+                    }
+                }
+            }
+        }
+        b
+    }
+}
+
 /// Load `data` into `mem` (of [`MEM_SIZE`] bytes or more) for `machine` and
 /// panic if the loader broke one of its promises: an accepted image must
 /// have its segments and entry inside memory, above 1 MiB, not
