@@ -49,9 +49,32 @@ pub struct UkvmModule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::mem::{offset_of, size_of};
+    use std::mem::{align_of, offset_of, size_of};
 
-    // Layouts of ukvm.h / ukvm_hv_kvm.h on LP64 targets.
+    /// bindgen's reading of include/ukvm.h and include/ukvm_hv_kvm.h.
+    #[allow(non_camel_case_types, dead_code, clippy::all)]
+    mod c {
+        include!(concat!(env!("OUT_DIR"), "/ukvm_host.rs"));
+    }
+
+    macro_rules! same_layout {
+        ($ours:ty, $theirs:ty, [$($f:ident),*]) => {{
+            assert_eq!(size_of::<$ours>(), size_of::<$theirs>(), "size of {}", stringify!($ours));
+            assert_eq!(align_of::<$ours>(), align_of::<$theirs>(), "align of {}", stringify!($ours));
+            $(assert_eq!(offset_of!($ours, $f), offset_of!($theirs, $f), "{}.{}", stringify!($ours), stringify!($f));)*
+        }};
+    }
+
+    #[test]
+    fn layouts_match_the_committed_headers() {
+        same_layout!(UkvmHv, c::ukvm_hv, [mem, mem_size, b]);
+        same_layout!(UkvmHvb, c::ukvm_hvb, [kvmfd, vmfd, vcpufd, vcpurun]);
+        same_layout!(UkvmModule, c::ukvm_module, [name, setup, handle_cmdarg, usage]);
+        assert_eq!(size_of::<HypercallFn>(), size_of::<c::ukvm_hypercall_fn_t>());
+        assert_eq!(size_of::<HaltFn>(), size_of::<c::ukvm_halt_fn_t>());
+        assert_eq!(size_of::<VmexitFn>(), size_of::<c::ukvm_vmexit_fn_t>());
+    }
+
     #[test]
     fn hv_layout_matches_c() {
         assert_eq!(size_of::<UkvmHv>(), 24);
