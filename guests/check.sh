@@ -60,6 +60,11 @@ check hostile-mmio-far 1 "Invalid guest mmio access: mmio=0x110000000" -- $M $H=
 check hostile-hypercall-0 1 "Invalid guest hypercall: num=0" -- $M $H=hypercall-0
 check hostile-halt-bad-gpa 1 "Invalid guest access: gpa=0xfffffff0, sz=16" -- $M $H=halt-bad-gpa
 check hostile-puts-bad-gpa 1 "Invalid guest access: gpa=0x1ffffffc, sz=4096" -- $M $H=puts-bad-gpa
+check hostile-mmio-stp 1 "KVM: ioctl (RUN) failed: " -- $M $H=mmio-stp
+# HVC and SMC are answered by KVM (-1): the monitor must simply go on.
+check hostile-psci-off 0 "hvc returned x0=0xffffffffffffffff" "still running" -- $M $H=psci-off
+check hostile-smc 0 "smc returned x0=0xffffffffffffffff" "still running" -- $M $H=smc
+check hostile-exec-mmio 255 "trap: vector=4 esr=0x" "elr=0x100000000 " -- $M $H=exec-mmio
 check hostile-stack-overflow 1 "KVM: host/guest translation fault: pc=0x" -- $M --mem=2 $H=stack-overflow
 
 # A spinning guest ends on SIGTERM with upstream's message.

@@ -46,6 +46,11 @@ int guest_main(struct ukvm_boot_info *bi)
     uint64_t sctlr = sysreg_sctlr();
     if ((sctlr & 0x1005) != 0x1005)
         rt_fail("hello: SCTLR_EL1=0x%lx: MMU or caches off", sctlr);
+    uint64_t el, daif;
+    __asm__ __volatile__("mrs %0, CurrentEL" : "=r"(el));
+    __asm__ __volatile__("mrs %0, daif" : "=r"(daif));
+    if (el != (1 << 2) || daif != 0x3c0)
+        rt_fail("hello: CurrentEL=0x%lx DAIF=0x%lx, expected EL1 with D, A, I, F masked", el, daif);
     /* 1.5 doubled is 3.0 */
     if (fp_double(0x3ff8000000000000ULL) != 0x4008000000000000ULL)
         rt_fail("hello: FP arithmetic wrong");

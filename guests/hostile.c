@@ -61,6 +61,27 @@ int guest_main(struct ukvm_boot_info *bi)
     } else if (is(c, n, "stack-overflow")) {
         /* Run SP down through RAM into the unmapped zero page. */
         __asm__ __volatile__("1: str xzr, [sp, #-16]!\n\tb 1b" ::: "memory");
+    } else if (is(c, n, "mmio-stp")) {
+        /* A store pair gives KVM no syndrome to decode the access with. */
+        uint64_t a = UKVM_HYPERCALL_ADDRESS(UKVM_HYPERCALL_PUTS);
+        __asm__ __volatile__("stp xzr, xzr, [%0]" :: "r"(a) : "memory");
+    } else if (is(c, n, "psci-off")) {
+        /*
+         * PSCI 0.2 SYSTEM_OFF through HVC. The vCPU is set up without
+         * PSCI 0.2 (as upstream), so KVM answers NOT_SUPPORTED (-1)
+         * itself and the monitor never sees it.
+         */
+        register uint64_t x0 __asm__("x0") = 0x84000008;
+        __asm__ __volatile__("hvc #0" : "+r"(x0) :: "memory");
+        rt_printf("hostile: hvc returned x0=0x%lx\n", (uint64_t)x0);
+    } else if (is(c, n, "smc")) {
+        /* KVM has no firmware behind SMC: it answers -1 itself. */
+        register uint64_t x0 __asm__("x0") = 0x84000000;
+        __asm__ __volatile__("smc #0" : "+r"(x0) :: "memory");
+        rt_printf("hostile: smc returned x0=0x%lx\n", (uint64_t)x0);
+    } else if (is(c, n, "exec-mmio")) {
+        /* The MMIO window is execute-never. */
+        ((void (*)(void))UKVM_HYPERCALL_MMIO_BASE)();
     } else if (is(c, n, "spin")) {
         for (;;)
             __asm__ __volatile__("" ::: "memory");
