@@ -12,7 +12,13 @@ use std::process::Command;
 use ukvm::elf::{self, corpus, HOST_MACHINE};
 
 extern "C" {
-    fn ukvm_elf_load(file: *const std::os::raw::c_char, mem: *mut u8, mem_size: usize, p_entry: *mut u64, p_end: *mut u64);
+    fn ukvm_elf_load(
+        file: *const std::os::raw::c_char,
+        mem: *mut u8,
+        mem_size: usize,
+        p_entry: *mut u64,
+        p_end: *mut u64,
+    );
 }
 
 const CHILD_ENV: &str = "UKVM_ELF_CHILD";
@@ -31,7 +37,9 @@ fn scratch(name: &str) -> PathBuf {
 /// permissions of the text and data pages. Does nothing in a normal run.
 #[test]
 fn child_ukvm_elf_load() {
-    let Some(file) = std::env::var_os(CHILD_ENV) else { return };
+    let Some(file) = std::env::var_os(CHILD_ENV) else {
+        return;
+    };
     let size = corpus::MEM_SIZE;
     // SAFETY: fresh anonymous mapping, never unmapped (the process ends).
     let mem = unsafe {
@@ -64,14 +72,20 @@ fn child_ukvm_elf_load() {
             })
             .unwrap_or_default()
     };
-    println!("LOADED entry={entry:#x} end={end:#x} text={} data={}", perms(corpus::TEXT.1), perms(corpus::DATA.1));
+    println!(
+        "LOADED entry={entry:#x} end={end:#x} text={} data={}",
+        perms(corpus::TEXT.1),
+        perms(corpus::DATA.1)
+    );
 }
 
 /// With `UKVM_ELF_CORPUS_OUT=<dir>`, write the valid image and every
 /// malformed case there (fuzz seeds); does nothing otherwise.
 #[test]
 fn write_corpus() {
-    let Some(dir) = std::env::var_os(OUT_ENV).map(PathBuf::from) else { return };
+    let Some(dir) = std::env::var_os(OUT_ENV).map(PathBuf::from) else {
+        return;
+    };
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("valid"), corpus::valid(HOST_MACHINE)).unwrap();
     let cases = corpus::malformed(HOST_MACHINE);
@@ -128,8 +142,15 @@ fn write_exec_segment_warns_like_upstream_and_loads() {
     std::fs::write(&file, img).unwrap();
     let r = run_child(&file);
     assert_eq!((r.code, r.signal), (Some(0), None), "stderr: {}", r.stderr);
-    let want = format!(": {}: Warning: phdr[1] requests WRITE and EXEC permissions", file.display());
-    assert!(r.stderr.lines().count() == 1 && r.stderr.trim_end().ends_with(&want), "{:?}", r.stderr);
+    let want = format!(
+        ": {}: Warning: phdr[1] requests WRITE and EXEC permissions",
+        file.display()
+    );
+    assert!(
+        r.stderr.lines().count() == 1 && r.stderr.trim_end().ends_with(&want),
+        "{:?}",
+        r.stderr
+    );
     assert!(r.stdout.contains("text=r-xp data=rwxp"), "{}", r.stdout);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -138,7 +159,11 @@ fn write_exec_segment_warns_like_upstream_and_loads() {
 fn null_file_pointer_is_fatal() {
     let r = run_child(Path::new("(null)"));
     assert_eq!((r.code, r.signal), (Some(1), None));
-    assert!(r.stderr.trim_end().ends_with(": ukvm_elf_load: NULL argument") && r.stderr.lines().count() == 1, "{:?}", r.stderr);
+    assert!(
+        r.stderr.trim_end().ends_with(": ukvm_elf_load: NULL argument") && r.stderr.lines().count() == 1,
+        "{:?}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -148,7 +173,11 @@ fn missing_file_reports_like_err3() {
     let r = run_child(&file);
     assert_eq!((r.code, r.signal), (Some(1), None));
     let want = format!(": {}: No such file or directory", file.display());
-    assert!(r.stderr.trim_end().ends_with(&want) && r.stderr.lines().count() == 1, "{:?}", r.stderr);
+    assert!(
+        r.stderr.trim_end().ends_with(&want) && r.stderr.lines().count() == 1,
+        "{:?}",
+        r.stderr
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -187,7 +216,10 @@ fn check_case(file: &Path, bytes: &[u8], mem: &mut [u8]) -> Option<String> {
     }
     let r = run_child(file);
     if r.code != Some(1) || r.signal.is_some() {
-        return Some(format!("child exit {:?} signal {:?}, stderr {:?}", r.code, r.signal, r.stderr));
+        return Some(format!(
+            "child exit {:?} signal {:?}, stderr {:?}",
+            r.code, r.signal, r.stderr
+        ));
     }
     let want = format!(": {}: {msg}", file.display());
     if r.stderr.lines().count() != 1 || !r.stderr.trim_end().ends_with(&want) {
@@ -246,7 +278,10 @@ fn real_linker_output_loads() {
     let symbols = |name: &str| -> u64 {
         let out = Command::new("nm").arg(&kernel).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        let line = text.lines().find(|l| l.ends_with(&format!(" {name}"))).unwrap_or_else(|| panic!("{name} in nm"));
+        let line = text
+            .lines()
+            .find(|l| l.ends_with(&format!(" {name}")))
+            .unwrap_or_else(|| panic!("{name} in nm"));
         u64::from_str_radix(line.split(' ').next().unwrap(), 16).unwrap()
     };
     let mut mem = vec![0xeeu8; 0x200000 * 4];
@@ -282,16 +317,26 @@ fn project_built_kernels_load() {
     let mut kernels = Vec::new();
     for (arch, machine) in [("aarch64", elf::EM_AARCH64), ("x86_64", elf::EM_X86_64)] {
         let tests = build.join(format!("upstream-{arch}/tests"));
-        let dirs = std::fs::read_dir(&tests).map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_else(|_| Vec::new());
+        let dirs = std::fs::read_dir(&tests)
+            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_else(|_| Vec::new());
         for d in dirs {
             kernels.extend(kernels_in(&d).into_iter().map(|k| (k, machine)));
         }
     }
-    kernels.extend(kernels_in(&build.join("aarch64/guests")).into_iter().map(|k| (k, elf::EM_AARCH64)));
+    kernels.extend(
+        kernels_in(&build.join("aarch64/guests"))
+            .into_iter()
+            .map(|k| (k, elf::EM_AARCH64)),
+    );
     let mut mem = vec![0u8; 0x2000_0000];
     for (kernel, machine) in &kernels {
         let l = elf::load_path(kernel, &mut mem, *machine).unwrap_or_else(|e| panic!("{}: {e}", kernel.display()));
-        assert!(l.entry >= elf::MIN_GPA && l.entry < l.end, "{}: {l:?}", kernel.display());
+        assert!(
+            l.entry >= elf::MIN_GPA && l.entry < l.end,
+            "{}: {l:?}",
+            kernel.display()
+        );
         assert_eq!(l.end % 0x1000, 0, "{}: end {:#x}", kernel.display(), l.end);
         eprintln!("ok {}: entry {:#x} end {:#x}", kernel.display(), l.entry, l.end);
     }

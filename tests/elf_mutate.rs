@@ -17,7 +17,9 @@ fn run(seed: u64, mut done: impl FnMut(u64) -> bool, artifacts: Option<PathBuf>)
     let (mut runs, mut accepted) = (0u64, 0u64);
     while !done(runs) {
         let input = mutator.next_image();
-        let r = catch_unwind(AssertUnwindSafe(|| corpus::check_loader_on(&input, &mut mem, HOST_MACHINE)));
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            corpus::check_loader_on(&input, &mut mem, HOST_MACHINE)
+        }));
         if let Err(e) = r {
             if let Some(dir) = &artifacts {
                 std::fs::create_dir_all(dir).unwrap();
@@ -40,7 +42,10 @@ fn fixed_seed_mutations_keep_the_loaders_promises() {
     let (runs, accepted) = run(0x5eed_e1f0_0dd5, |n| n >= 20_000, None);
     eprintln!("{runs} mutated inputs, {accepted} accepted");
     // The mutations must reach both outcomes, or this test checks little.
-    assert!(accepted > 100 && accepted < runs - 1000, "{accepted} of {runs} accepted");
+    assert!(
+        accepted > 100 && accepted < runs - 1000,
+        "{accepted} of {runs} accepted"
+    );
 }
 
 /// `make fuzz` on stable: run for UKVM_FUZZ_SECONDS (default 60) with a
@@ -48,8 +53,15 @@ fn fixed_seed_mutations_keep_the_loaders_promises() {
 #[test]
 #[ignore = "timed; run by `make fuzz` when cargo-fuzz is unavailable"]
 fn timed_mutation_fuzz() {
-    let secs: u64 = std::env::var("UKVM_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
+    let secs: u64 = std::env::var("UKVM_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
     let artifacts = std::env::var_os("UKVM_FUZZ_ARTIFACTS").map(PathBuf::from);
     let start = Instant::now();
     let limit = Duration::from_secs(secs);

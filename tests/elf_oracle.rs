@@ -17,14 +17,35 @@ use ukvm::elf::{self, ElfError, HOST_MACHINE};
 /// Our checks that upstream lacks, with why each is there.
 const STRICTER: &[(&str, &str)] = &[
     ("BadData", "big-endian files cannot be read as little-endian ones"),
-    ("BadIdentVersion", "EI_VERSION other than EV_CURRENT is not ELF as we know it"),
+    (
+        "BadIdentVersion",
+        "EI_VERSION other than EV_CURRENT is not ELF as we know it",
+    ),
     ("BadVersion", "e_version other than EV_CURRENT is not ELF as we know it"),
-    ("BadPhentsize", "upstream reads 56-byte headers whatever e_phentsize says"),
-    ("NoProgramHeaders", "nothing to load: upstream starts the guest on zeroed memory"),
-    ("NoLoadSegments", "nothing to load: upstream starts the guest on zeroed memory"),
-    ("ExtendedPhnum", "PN_XNUM means the count is elsewhere; upstream reads 65535 headers"),
-    ("BelowMinimum", "page tables, boot info and command line live below 1 MiB"),
-    ("Overlap", "overlapping segments overwrite each other and mix protections"),
+    (
+        "BadPhentsize",
+        "upstream reads 56-byte headers whatever e_phentsize says",
+    ),
+    (
+        "NoProgramHeaders",
+        "nothing to load: upstream starts the guest on zeroed memory",
+    ),
+    (
+        "NoLoadSegments",
+        "nothing to load: upstream starts the guest on zeroed memory",
+    ),
+    (
+        "ExtendedPhnum",
+        "PN_XNUM means the count is elsewhere; upstream reads 65535 headers",
+    ),
+    (
+        "BelowMinimum",
+        "page tables, boot info and command line live below 1 MiB",
+    ),
+    (
+        "Overlap",
+        "overlapping segments overwrite each other and mix protections",
+    ),
     ("EntryOutsideSegments", "the vCPU would start outside the kernel"),
 ];
 
@@ -34,7 +55,11 @@ fn variant(e: &ElfError) -> String {
 
 #[derive(Debug, PartialEq)]
 enum Outcome {
-    Accept { entry: u64, end: u64, blocks: Vec<(u64, u64)> },
+    Accept {
+        entry: u64,
+        end: u64,
+        blocks: Vec<(u64, u64)>,
+    },
     Refuse,
     Crash(i32),
 }
@@ -42,7 +67,9 @@ enum Outcome {
 const BLOCK: usize = 0x10000;
 
 fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 fn ours(image: &[u8], mem: &mut [u8]) -> Result<Outcome, ElfError> {
@@ -55,11 +82,19 @@ fn ours(image: &[u8], mem: &mut [u8]) -> Result<Outcome, ElfError> {
         .filter(|(_, b)| *b != zero.as_slice())
         .map(|(i, b)| (i as u64, fnv(b)))
         .collect();
-    Ok(Outcome::Accept { entry: l.entry, end: l.end, blocks })
+    Ok(Outcome::Accept {
+        entry: l.entry,
+        end: l.end,
+        blocks,
+    })
 }
 
 fn upstream(harness: &Path, file: &Path) -> Outcome {
-    let out = Command::new(harness).arg(file).arg(format!("{:#x}", corpus::MEM_SIZE)).output().unwrap();
+    let out = Command::new(harness)
+        .arg(file)
+        .arg(format!("{:#x}", corpus::MEM_SIZE))
+        .output()
+        .unwrap();
     if let Some(sig) = std::os::unix::process::ExitStatusExt::signal(&out.status) {
         return Outcome::Crash(sig);
     }
@@ -77,7 +112,11 @@ fn upstream(harness: &Path, file: &Path) -> Outcome {
             (hex(f[1]), hex(f[2]))
         })
         .collect();
-    Outcome::Accept { entry: hex(head[1]), end: hex(head[2]), blocks }
+    Outcome::Accept {
+        entry: hex(head[1]),
+        end: hex(head[2]),
+        blocks,
+    }
 }
 
 /// Build the harness with upstream's loader, or say why not.
@@ -86,12 +125,16 @@ fn build_harness() -> Result<PathBuf, String> {
         return Err("upstream's loader builds only for x86_64 and aarch64".into());
     }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let solo5 = std::env::var_os("SOLO5_SRC").map(PathBuf::from).unwrap_or_else(|| manifest.join("../shared/solo5-v0.3.1"));
+    let solo5 = std::env::var_os("SOLO5_SRC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("../shared/solo5-v0.3.1"));
     let elf_c = solo5.join("ukvm/ukvm_elf.c");
     if !elf_c.exists() {
         return Err(format!("no {} (set SOLO5_SRC)", elf_c.display()));
     }
-    let build = std::env::var_os("BUILD").map(PathBuf::from).unwrap_or_else(|| manifest.join("build"));
+    let build = std::env::var_os("BUILD")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("build"));
     let dir = build.join("elf-oracle");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let harness = dir.join(format!("harness-{}", std::process::id()));
@@ -163,9 +206,17 @@ fn same_as_upstream_where_upstream_is_sound() {
     for f in &failures {
         println!("FAIL {f}");
     }
-    println!("{} passed, {} failed, 0 skipped", inputs.len() - failures.len(), failures.len());
+    println!(
+        "{} passed, {} failed, 0 skipped",
+        inputs.len() - failures.len(),
+        failures.len()
+    );
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_file(&harness).unwrap();
-    assert!(failures.is_empty(), "{} differences from upstream (see above)", failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} differences from upstream (see above)",
+        failures.len()
+    );
     assert!(tally.get("both accept, same result").copied().unwrap_or(0) > 10);
 }

@@ -139,7 +139,14 @@ pub fn malformed(machine: u16) -> Vec<Case> {
         field(format!("e_entry-{v:#x}"), eh::E_ENTRY, 8, v);
     }
     let table_end = (PHOFF + PHNUM * PHDR_SIZE) as u64;
-    for v in [FILE_LEN as u64, FILE_LEN as u64 - 8, 1 << 32, 1 << 63, u64::MAX, u64::MAX - table_end] {
+    for v in [
+        FILE_LEN as u64,
+        FILE_LEN as u64 - 8,
+        1 << 32,
+        1 << 63,
+        u64::MAX,
+        u64::MAX - table_end,
+    ] {
         field(format!("e_phoff-{v:#x}"), eh::E_PHOFF, 8, v);
     }
     for v in [0, 1, 8, 32, 55, 57, 64, 0xffff] {
@@ -154,10 +161,29 @@ pub fn malformed(machine: u16) -> Vec<Case> {
     for (i, (_, gpa, filesz, memsz, _)) in [TEXT, DATA].into_iter().enumerate() {
         let f = |name: &str| format!("phdr{i}-{name}");
         let filesz = filesz as u64;
-        for v in [FILE_LEN as u64, FILE_LEN as u64 - 1, 1 << 40, 1 << 63, u64::MAX, u64::MAX - filesz + 1] {
+        for v in [
+            FILE_LEN as u64,
+            FILE_LEN as u64 - 1,
+            1 << 40,
+            1 << 63,
+            u64::MAX,
+            u64::MAX - filesz + 1,
+        ] {
             field(f(&format!("p_offset-{v:#x}")), phdr_field(i, ph::P_OFFSET), 8, v);
         }
-        for v in [0, 0x1000, 0xf_f000, gpa + 1, gpa + 0x800, mem, mem - 0x1000, mem + 0x1000, 1 << 63, !0xfff, u64::MAX] {
+        for v in [
+            0,
+            0x1000,
+            0xf_f000,
+            gpa + 1,
+            gpa + 0x800,
+            mem,
+            mem - 0x1000,
+            mem + 0x1000,
+            1 << 63,
+            !0xfff,
+            u64::MAX,
+        ] {
             field(f(&format!("p_paddr-{v:#x}")), phdr_field(i, ph::P_PADDR), 8, v);
         }
         for v in [memsz + 1, mem, 1 << 63, u64::MAX] {
@@ -171,32 +197,62 @@ pub fn malformed(machine: u16) -> Vec<Case> {
         }
     }
     // A non-load header turned PT_LOAD, with its all-zero addresses.
-    field("phdr2-p_type-load-at-0".into(), phdr_field(2, ph::P_TYPE), 4, PT_LOAD.into());
+    field(
+        "phdr2-p_type-load-at-0".into(),
+        phdr_field(2, ph::P_TYPE),
+        4,
+        PT_LOAD.into(),
+    );
     // Overlaps: data on top of text, text grown into data, data inside text.
     field("overlap-same-paddr".into(), phdr_field(1, ph::P_PADDR), 8, TEXT.1);
-    field("overlap-text-grown".into(), phdr_field(0, ph::P_MEMSZ), 8, DATA.1 - TEXT.1 + 1);
-    field("overlap-text-covers-data".into(), phdr_field(0, ph::P_MEMSZ), 8, 0x10_0000);
+    field(
+        "overlap-text-grown".into(),
+        phdr_field(0, ph::P_MEMSZ),
+        8,
+        DATA.1 - TEXT.1 + 1,
+    );
+    field(
+        "overlap-text-covers-data".into(),
+        phdr_field(0, ph::P_MEMSZ),
+        8,
+        0x10_0000,
+    );
     // Overlap with a copy of the text header in place of the stack header.
     {
         let mut bytes = base.clone();
         let (src, dst) = (phdr_field(0, 0), phdr_field(2, 0));
         bytes.copy_within(src..src + PHDR_SIZE, dst);
-        cases.push(Case { name: "overlap-duplicate-phdr".into(), bytes });
+        cases.push(Case {
+            name: "overlap-duplicate-phdr".into(),
+            bytes,
+        });
     }
     // No PT_LOAD at all.
     {
         let mut bytes = base.clone();
         put(&mut bytes, phdr_field(0, ph::P_TYPE), 4, PT_GNU_STACK.into());
         put(&mut bytes, phdr_field(1, ph::P_TYPE), 4, 4); // PT_NOTE
-        cases.push(Case { name: "no-pt-load".into(), bytes });
+        cases.push(Case {
+            name: "no-pt-load".into(),
+            bytes,
+        });
     }
     // Truncations at every length (all of the file is needed).
     for len in 0..FILE_LEN {
-        cases.push(Case { name: format!("truncated-{len}"), bytes: base[..len].to_vec() });
+        cases.push(Case {
+            name: format!("truncated-{len}"),
+            bytes: base[..len].to_vec(),
+        });
     }
     // Not an ELF file at all.
-    cases.push(Case { name: "text-file".into(), bytes: b"#!/bin/sh\necho not a kernel\n".to_vec() });
-    cases.push(Case { name: "zeros".into(), bytes: vec![0; FILE_LEN] });
+    cases.push(Case {
+        name: "text-file".into(),
+        bytes: b"#!/bin/sh\necho not a kernel\n".to_vec(),
+    });
+    cases.push(Case {
+        name: "zeros".into(),
+        bytes: vec![0; FILE_LEN],
+    });
     cases
 }
 
@@ -212,8 +268,22 @@ pub struct Mutator {
 
 /// Values that sit on the loader's boundaries.
 const INTERESTING: [u64; 16] = [
-    0, 1, 2, 55, 56, 57, 0xfff, 0x1000, 0xffff, 0xf_ffff, 0x10_0000,
-    MEM_SIZE as u64 - 1, MEM_SIZE as u64, 1 << 63, u64::MAX, u64::MAX - 0xfff,
+    0,
+    1,
+    2,
+    55,
+    56,
+    57,
+    0xfff,
+    0x1000,
+    0xffff,
+    0xf_ffff,
+    0x10_0000,
+    MEM_SIZE as u64 - 1,
+    MEM_SIZE as u64,
+    1 << 63,
+    u64::MAX,
+    u64::MAX - 0xfff,
 ];
 
 impl Mutator {
@@ -229,7 +299,10 @@ impl Mutator {
     /// Mutate the given images (at least one).
     pub fn from_seeds(seed: u64, seeds: Vec<Vec<u8>>) -> Self {
         let seeds = if seeds.is_empty() { vec![Vec::new()] } else { seeds };
-        Mutator { state: seed.max(1), seeds }
+        Mutator {
+            state: seed.max(1),
+            seeds,
+        }
     }
 
     fn next(&mut self) -> u64 {
@@ -264,7 +337,11 @@ impl Mutator {
                 2 => {
                     let width = [2usize, 4, 8][self.below(3)];
                     let at = self.below((PHOFF + PHNUM * PHDR_SIZE) / width) * width;
-                    let v = if self.below(4) == 0 { self.next() } else { INTERESTING[self.below(INTERESTING.len())] };
+                    let v = if self.below(4) == 0 {
+                        self.next()
+                    } else {
+                        INTERESTING[self.below(INTERESTING.len())]
+                    };
                     if at + width <= b.len() {
                         put(&mut b, at, width, v);
                     }
@@ -306,14 +383,25 @@ pub fn check_loader_on(data: &[u8], mem: &mut [u8], machine: u16) {
             assert!(!l.segments.is_empty());
             for s in &l.segments {
                 assert!(s.gpa >= super::MIN_GPA && s.gpa % super::PAGE_SIZE == 0, "{s:?}");
-                assert!(s.filesz <= s.memsz && s.end() < size && s.end() <= l.end, "{s:?} end {:#x}", l.end);
+                assert!(
+                    s.filesz <= s.memsz && s.end() < size && s.end() <= l.end,
+                    "{s:?} end {:#x}",
+                    l.end
+                );
             }
             let mut sorted = l.segments.clone();
             sorted.sort_by_key(|s| s.gpa);
             for w in sorted.windows(2) {
-                assert!(w[0].end() <= w[1].gpa || w[0].memsz == 0 || w[1].memsz == 0, "overlap {w:?}");
+                assert!(
+                    w[0].end() <= w[1].gpa || w[0].memsz == 0 || w[1].memsz == 0,
+                    "overlap {w:?}"
+                );
             }
-            assert!(l.segments.iter().any(|s| s.gpa <= l.entry && l.entry < s.end()), "entry {:#x}", l.entry);
+            assert!(
+                l.segments.iter().any(|s| s.gpa <= l.entry && l.entry < s.end()),
+                "entry {:#x}",
+                l.entry
+            );
             for page in [0x1000, 0x4000, 0x10000] {
                 let plan = super::protect::plan(&l.segments, page);
                 for w in plan.windows(2) {
@@ -326,7 +414,10 @@ pub fn check_loader_on(data: &[u8], mem: &mut [u8], machine: u16) {
         }
         Err(e) => {
             let msg = e.to_string();
-            assert!(msg.starts_with("Exec format error: ") && !msg.contains('\n'), "bad message {msg:?}");
+            assert!(
+                msg.starts_with("Exec format error: ") && !msg.contains('\n'),
+                "bad message {msg:?}"
+            );
         }
     }
 }

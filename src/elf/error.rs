@@ -36,7 +36,12 @@ pub enum ElfError {
     /// Reading the file failed (not a short read: an I/O error).
     Read { part: Part, offset: u64, err: io::Error },
     /// The file ends before `len` bytes at `offset` could be read.
-    Truncated { part: Part, offset: u64, len: u64, got: u64 },
+    Truncated {
+        part: Part,
+        offset: u64,
+        len: u64,
+        got: u64,
+    },
     /// The first four bytes are not 0x7f 'E' 'L' 'F'.
     BadMagic([u8; 4]),
     /// EI_CLASS is not ELFCLASS64.
@@ -72,16 +77,36 @@ pub enum ElfError {
     /// p_paddr is not aligned to a guest page.
     Misaligned { index: u16, paddr: u64, page: u64 },
     /// The segment does not fit inside guest memory.
-    OutsideMemory { index: u16, paddr: u64, memsz: u64, mem_size: u64 },
+    OutsideMemory {
+        index: u16,
+        paddr: u64,
+        memsz: u64,
+        mem_size: u64,
+    },
     /// The segment's end rounded up to p_align lies past guest memory.
-    AlignedEndOutsideMemory { index: u16, end: u64, align: u64, mem_size: u64 },
+    AlignedEndOutsideMemory {
+        index: u16,
+        end: u64,
+        align: u64,
+        mem_size: u64,
+    },
     /// Two PT_LOAD segments share guest addresses: `first` is the one at
     /// the lower address.
-    Overlap { first: u16, first_end: u64, second: u16, second_start: u64 },
+    Overlap {
+        first: u16,
+        first_end: u64,
+        second: u16,
+        second_start: u64,
+    },
     /// e_entry is not inside any PT_LOAD segment.
     EntryOutsideSegments { entry: u64 },
     /// Setting host memory protections for a segment failed.
-    Protect { index: u16, gpa: u64, len: u64, err: io::Error },
+    Protect {
+        index: u16,
+        gpa: u64,
+        len: u64,
+        err: io::Error,
+    },
 }
 
 impl ElfError {
@@ -149,10 +174,7 @@ impl ElfError {
                 write!(f, "e_phentsize {s} is not the size of Elf64_Phdr (56)")
             }
             NoProgramHeaders => write!(f, "no program headers (e_phnum is 0)"),
-            ExtendedPhnum => write!(
-                f,
-                "e_phnum 0xffff (PN_XNUM, extended numbering) is not supported"
-            ),
+            ExtendedPhnum => write!(f, "e_phnum 0xffff (PN_XNUM, extended numbering) is not supported"),
             PhdrTableOverflow { phoff, size } => write!(
                 f,
                 "program header table at offset {phoff:#x} size {size:#x} \
@@ -183,25 +205,39 @@ impl ElfError {
                 "phdr[{index}]: p_paddr {paddr:#x} is not aligned to a \
                  {page:#x}-byte page"
             ),
-            OutsideMemory { index, paddr, memsz, mem_size } => write!(
+            OutsideMemory {
+                index,
+                paddr,
+                memsz,
+                mem_size,
+            } => write!(
                 f,
                 "phdr[{index}]: segment {paddr:#x}+{memsz:#x} does not fit in \
                  guest memory of {mem_size:#x} bytes"
             ),
-            AlignedEndOutsideMemory { index, end, align, mem_size } => write!(
+            AlignedEndOutsideMemory {
+                index,
+                end,
+                align,
+                mem_size,
+            } => write!(
                 f,
                 "phdr[{index}]: segment end rounded up to p_align {align:#x} \
                  is {end:#x}, past guest memory of {mem_size:#x} bytes"
             ),
-            Overlap { first, first_end, second, second_start } => write!(
+            Overlap {
+                first,
+                first_end,
+                second,
+                second_start,
+            } => write!(
                 f,
                 "phdr[{second}] starting at {second_start:#x} overlaps \
                  phdr[{first}] ending at {first_end:#x}"
             ),
-            EntryOutsideSegments { entry } => write!(
-                f,
-                "entry point e_entry {entry:#x} is not inside any PT_LOAD segment"
-            ),
+            EntryOutsideSegments { entry } => {
+                write!(f, "entry point e_entry {entry:#x} is not inside any PT_LOAD segment")
+            }
             Open(_) | Read { .. } | Protect { .. } => Ok(()),
         }
     }
@@ -220,9 +256,7 @@ fn machine_name(m: u16) -> &'static str {
 impl std::error::Error for ElfError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ElfError::Open(e) | ElfError::Read { err: e, .. } | ElfError::Protect { err: e, .. } => {
-                Some(e)
-            }
+            ElfError::Open(e) | ElfError::Read { err: e, .. } | ElfError::Protect { err: e, .. } => Some(e),
             _ => None,
         }
     }

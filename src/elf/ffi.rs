@@ -55,7 +55,9 @@ pub unsafe extern "C" fn ukvm_elf_load(
         diag::die(&format!("{shown}: guest memory size {mem_size:#x} is too large"));
     }
     // SAFETY: forwarded from our caller (see # Safety).
-    match guard("ukvm_elf_load", || unsafe { load_guest(path, mem, mem_size, HOST_MACHINE) }) {
+    match guard("ukvm_elf_load", || unsafe {
+        load_guest(path, mem, mem_size, HOST_MACHINE)
+    }) {
         Ok(loaded) => {
             // SAFETY: as above.
             unsafe {

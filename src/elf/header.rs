@@ -97,7 +97,10 @@ pub fn parse(b: &[u8; EHDR_SIZE], machine: u16) -> Result<Header, ElfError> {
     }
     let found = u16_at(b, off::E_MACHINE);
     if found != machine {
-        return Err(ElfError::BadMachine { found, expected: machine });
+        return Err(ElfError::BadMachine {
+            found,
+            expected: machine,
+        });
     }
     let version = u32_at(b, off::E_VERSION);
     if version != u32::from(EV_CURRENT) {
@@ -114,10 +117,17 @@ pub fn parse(b: &[u8; EHDR_SIZE], machine: u16) -> Result<Header, ElfError> {
     if phnum == PN_XNUM {
         return Err(ElfError::ExtendedPhnum);
     }
-    let header = Header { entry: u64_at(b, off::E_ENTRY), phoff: u64_at(b, off::E_PHOFF), phnum };
+    let header = Header {
+        entry: u64_at(b, off::E_ENTRY),
+        phoff: u64_at(b, off::E_PHOFF),
+        phnum,
+    };
     let size = header.phdr_table_size();
     if header.phoff.checked_add(size).is_none() {
-        return Err(ElfError::PhdrTableOverflow { phoff: header.phoff, size });
+        return Err(ElfError::PhdrTableOverflow {
+            phoff: header.phoff,
+            size,
+        });
     }
     Ok(header)
 }

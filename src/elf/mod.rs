@@ -79,7 +79,11 @@ pub struct Loaded {
 /// written, and nothing at all unless the headers passed every check.
 pub fn load<R: ReadAt + ?Sized>(src: &R, mem: &mut [u8], machine: u16) -> Result<Loaded, ElfError> {
     let mut ehdr = [0u8; header::EHDR_SIZE];
-    let got = read_full(src, &mut ehdr, 0).map_err(|err| ElfError::Read { part: Part::Header, offset: 0, err })?;
+    let got = read_full(src, &mut ehdr, 0).map_err(|err| ElfError::Read {
+        part: Part::Header,
+        offset: 0,
+        err,
+    })?;
     if got < ehdr.len() {
         // Say "not an ELF file" rather than "too short" when we can tell.
         if got >= 4 {
@@ -98,9 +102,18 @@ pub fn load<R: ReadAt + ?Sized>(src: &R, mem: &mut [u8], machine: u16) -> Result
     // At most 0xfffe * 56 bytes: e_phnum is a u16 and PN_XNUM is refused.
     let mut table = vec![0u8; usize::try_from(size).unwrap_or(0)];
     let part = Part::ProgramHeaders;
-    let got = read_full(src, &mut table, hdr.phoff).map_err(|err| ElfError::Read { part, offset: hdr.phoff, err })?;
+    let got = read_full(src, &mut table, hdr.phoff).map_err(|err| ElfError::Read {
+        part,
+        offset: hdr.phoff,
+        err,
+    })?;
     if got as u64 != size {
-        return Err(ElfError::Truncated { part, offset: hdr.phoff, len: size, got: got as u64 });
+        return Err(ElfError::Truncated {
+            part,
+            offset: hdr.phoff,
+            len: size,
+            got: got as u64,
+        });
     }
     let phdrs = phdr::parse_table(&table);
     let plan = phdr::plan(&phdrs, mem.len() as u64)?;
@@ -108,7 +121,11 @@ pub fn load<R: ReadAt + ?Sized>(src: &R, mem: &mut [u8], machine: u16) -> Result
         return Err(ElfError::EntryOutsideSegments { entry: hdr.entry });
     }
     load::copy_segments(src, &plan.segments, mem)?;
-    Ok(Loaded { entry: hdr.entry, end: plan.end, segments: plan.segments })
+    Ok(Loaded {
+        entry: hdr.entry,
+        end: plan.end,
+        segments: plan.segments,
+    })
 }
 
 /// Open `path` and [`load`] it.

@@ -91,7 +91,15 @@ pub struct Plan {
 
 /// Check one PT_LOAD header and return it as a segment and its aligned end.
 fn check_segment(index: u16, ph: &ProgramHeader, mem_size: u64) -> Result<(Segment, u64), ElfError> {
-    let ProgramHeader { flags, offset, paddr, filesz, memsz, align, .. } = *ph;
+    let ProgramHeader {
+        flags,
+        offset,
+        paddr,
+        filesz,
+        memsz,
+        align,
+        ..
+    } = *ph;
     if filesz > memsz {
         return Err(ElfError::FileszExceedsMemsz { index, filesz, memsz });
     }
@@ -102,14 +110,27 @@ fn check_segment(index: u16, ph: &ProgramHeader, mem_size: u64) -> Result<(Segme
         return Err(ElfError::AddressOverflow { index, paddr, memsz });
     };
     if paddr < MIN_GPA {
-        return Err(ElfError::BelowMinimum { index, paddr, min: MIN_GPA });
+        return Err(ElfError::BelowMinimum {
+            index,
+            paddr,
+            min: MIN_GPA,
+        });
     }
     if paddr % PAGE_SIZE != 0 {
-        return Err(ElfError::Misaligned { index, paddr, page: PAGE_SIZE });
+        return Err(ElfError::Misaligned {
+            index,
+            paddr,
+            page: PAGE_SIZE,
+        });
     }
     // As in the C monitor, the segment must end strictly below mem_size.
     if end >= mem_size {
-        return Err(ElfError::OutsideMemory { index, paddr, memsz, mem_size });
+        return Err(ElfError::OutsideMemory {
+            index,
+            paddr,
+            memsz,
+            mem_size,
+        });
     }
     let aligned_end = if align.is_power_of_two() {
         let mask = align.wrapping_sub(1);
@@ -122,9 +143,24 @@ fn check_segment(index: u16, ph: &ProgramHeader, mem_size: u64) -> Result<(Segme
         end
     };
     if aligned_end > mem_size {
-        return Err(ElfError::AlignedEndOutsideMemory { index, end: aligned_end, align, mem_size });
+        return Err(ElfError::AlignedEndOutsideMemory {
+            index,
+            end: aligned_end,
+            align,
+            mem_size,
+        });
     }
-    Ok((Segment { index, gpa: paddr, offset, filesz, memsz, flags }, aligned_end))
+    Ok((
+        Segment {
+            index,
+            gpa: paddr,
+            offset,
+            filesz,
+            memsz,
+            flags,
+        },
+        aligned_end,
+    ))
 }
 
 /// Check every PT_LOAD segment; other segment types are ignored.

@@ -83,12 +83,28 @@ pub fn plan(segments: &[Segment], page: u64) -> Vec<Protection> {
                 } else {
                     runs.pop();
                 }
-                push(&mut runs, Protection { index: last_index, start, len: page, prot: shared_prot });
+                push(
+                    &mut runs,
+                    Protection {
+                        index: last_index,
+                        start,
+                        len: page,
+                        prot: shared_prot,
+                    },
+                );
                 from = shared_end;
             }
         }
         if from < end {
-            push(&mut runs, Protection { index: s.index, start: from, len: end.saturating_sub(from), prot });
+            push(
+                &mut runs,
+                Protection {
+                    index: s.index,
+                    start: from,
+                    len: end.saturating_sub(from),
+                    prot,
+                },
+            );
         }
     }
     runs
@@ -135,7 +151,12 @@ pub fn host_page_size() -> u64 {
 pub unsafe fn apply(mem: *mut u8, mem_size: usize, segments: &[Segment]) -> Result<(), ElfError> {
     let plan = plan(segments, host_page_size());
     for &p in &plan {
-        let fail = |err: io::Error| ElfError::Protect { index: p.index, gpa: p.start, len: p.len, err };
+        let fail = |err: io::Error| ElfError::Protect {
+            index: p.index,
+            gpa: p.start,
+            len: p.len,
+            err,
+        };
         if p.end() > mem_size as u64 {
             return Err(fail(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -157,17 +178,35 @@ pub unsafe fn apply(mem: *mut u8, mem_size: usize, segments: &[Segment]) -> Resu
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation
+)]
 mod tests {
     use super::*;
     use libc::{PROT_EXEC as X, PROT_READ as R, PROT_WRITE as W};
 
     fn seg(index: u16, gpa: u64, memsz: u64, flags: u32) -> Segment {
-        Segment { index, gpa, offset: 0, filesz: 0, memsz, flags }
+        Segment {
+            index,
+            gpa,
+            offset: 0,
+            filesz: 0,
+            memsz,
+            flags,
+        }
     }
 
     fn run(index: u16, start: u64, len: u64, prot: i32) -> Protection {
-        Protection { index, start, len, prot }
+        Protection {
+            index,
+            start,
+            len,
+            prot,
+        }
     }
 
     #[test]
@@ -187,13 +226,21 @@ mod tests {
         ];
         assert_eq!(
             plan(&segs, 0x1000),
-            vec![run(0, 0x100000, 0x1000, R | X), run(1, 0x101000, 0x2000, R), run(3, 0x103000, 0x1000, R | W)]
+            vec![
+                run(0, 0x100000, 0x1000, R | X),
+                run(1, 0x101000, 0x2000, R),
+                run(3, 0x103000, 0x1000, R | W)
+            ]
         );
     }
 
     #[test]
     fn adjacent_same_protection_merges_and_empty_segments_vanish() {
-        let segs = [seg(1, 0x101000, 0x1000, PF_R), seg(0, 0x100000, 0x1000, PF_R), seg(2, 0x102000, 0, PF_X)];
+        let segs = [
+            seg(1, 0x101000, 0x1000, PF_R),
+            seg(0, 0x100000, 0x1000, PF_R),
+            seg(2, 0x102000, 0, PF_X),
+        ];
         assert_eq!(plan(&segs, 0x1000), vec![run(0, 0x100000, 0x2000, R)]);
     }
 
@@ -218,19 +265,35 @@ mod tests {
         let size = page * 4;
         // SAFETY: anonymous private mapping, unmapped below.
         let mem = unsafe {
-            libc::mmap(std::ptr::null_mut(), size, R | W, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0)
+            libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                R | W,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
         };
         assert_ne!(mem, libc::MAP_FAILED);
-        let segs = [seg(0, page as u64, 1, PF_R | PF_X), seg(1, 2 * page as u64, 1, PF_R | PF_W)];
+        let segs = [
+            seg(0, page as u64, 1, PF_R | PF_X),
+            seg(1, 2 * page as u64, 1, PF_R | PF_W),
+        ];
         // SAFETY: mem is our mapping of `size` bytes; nothing writes to it after.
         unsafe { apply(mem.cast(), size, &segs) }.unwrap();
         // mincore-free check: /proc/self/maps shows the permissions.
         let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
         let text = format!("{:x}-", mem as usize + page);
-        let line = maps.lines().find(|l| l.starts_with(&text)).expect("text mapping listed");
+        let line = maps
+            .lines()
+            .find(|l| l.starts_with(&text))
+            .expect("text mapping listed");
         assert!(line.contains(" r-xp "), "{line}");
         let data = format!("{:x}-", mem as usize + 2 * page);
-        let line = maps.lines().find(|l| l.starts_with(&data)).expect("data mapping listed");
+        let line = maps
+            .lines()
+            .find(|l| l.starts_with(&data))
+            .expect("data mapping listed");
         assert!(line.contains(" rw-p "), "{line}");
         let page = page as u64;
         assert!(!host_writable(page, 1) && !host_writable(0, page + 1) && !host_writable(2 * page - 1, 2));

@@ -1,6 +1,12 @@
 //! Unit tests of the loader on the generated image and its variants.
 
-#![allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic, clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation
+)]
 
 use super::corpus::{self, phdr_field, DATA, END, ENTRY, MEM_SIZE, TEXT};
 use super::header::off as eh;
@@ -30,7 +36,13 @@ fn err_of(img: &[u8]) -> ElfError {
     let (r, mem) = load_img(img);
     let e = r.unwrap_err();
     // A refused image leaves guest memory alone when the headers are at fault.
-    if !matches!(e, ElfError::Truncated { part: Part::Segment(_), .. }) {
+    if !matches!(
+        e,
+        ElfError::Truncated {
+            part: Part::Segment(_),
+            ..
+        }
+    ) {
         assert!(mem.iter().all(|&b| b == FILL), "memory written for refused image: {e}");
     }
     let msg = e.to_string();
@@ -47,7 +59,14 @@ fn valid_image_loads_with_entry_end_bytes_and_zeroed_bss() {
     assert_eq!(l.segments.len(), 2);
     assert_eq!(
         l.segments[1],
-        Segment { index: 1, gpa: DATA.1, offset: DATA.0 as u64, filesz: DATA.2 as u64, memsz: DATA.3, flags: DATA.4 }
+        Segment {
+            index: 1,
+            gpa: DATA.1,
+            offset: DATA.0 as u64,
+            filesz: DATA.2 as u64,
+            memsz: DATA.3,
+            flags: DATA.4
+        }
     );
     let text = TEXT.1 as usize;
     for i in 0..TEXT.2 {
@@ -61,7 +80,11 @@ fn valid_image_loads_with_entry_end_bytes_and_zeroed_bss() {
     assert!(mem[bss.clone()].iter().all(|&b| b == 0), "bss zeroed");
     // Everything else is untouched (text's memsz equals its filesz).
     let untouched = |i: usize| !(text..text + TEXT.2).contains(&i) && !(data..bss.end).contains(&i);
-    assert!(mem.iter().enumerate().filter(|&(i, _)| untouched(i)).all(|(_, &b)| b == FILL));
+    assert!(mem
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| untouched(i))
+        .all(|(_, &b)| b == FILL));
 }
 
 #[test]
@@ -96,7 +119,13 @@ fn end_is_rounded_to_power_of_two_alignment_only() {
 #[test]
 fn other_machine_and_ignored_fields() {
     let (r, _) = load_img(&corpus::valid(EM_AARCH64));
-    assert!(matches!(r.unwrap_err(), ElfError::BadMachine { found: EM_AARCH64, expected: EM_X86_64 }));
+    assert!(matches!(
+        r.unwrap_err(),
+        ElfError::BadMachine {
+            found: EM_AARCH64,
+            expected: EM_X86_64
+        }
+    ));
     let mut mem = vec![0u8; MEM_SIZE];
     assert!(load(&corpus::valid(EM_AARCH64)[..], &mut mem, EM_AARCH64).is_ok());
     // Fields the monitor does not use are not checked (as upstream).
@@ -117,7 +146,10 @@ fn header_rejections() {
     assert!(matches!(err_of(&with(eh::EI_DATA, 1, 2)), BadData(2)));
     assert!(matches!(err_of(&with(eh::EI_VERSION, 1, 0)), BadIdentVersion(0)));
     assert!(matches!(err_of(&with(eh::E_TYPE, 2, 3)), BadType(3)));
-    assert!(matches!(err_of(&with(eh::E_MACHINE, 2, 40)), BadMachine { found: 40, expected: M }));
+    assert!(matches!(
+        err_of(&with(eh::E_MACHINE, 2, 40)),
+        BadMachine { found: 40, expected: M }
+    ));
     assert!(matches!(err_of(&with(eh::E_VERSION, 4, 0)), BadVersion(0)));
     for v in [0u16, 1, 55, 57, 64] {
         assert!(matches!(err_of(&with(eh::E_PHENTSIZE, 2, v.into())), BadPhentsize(x) if x == v));
@@ -130,22 +162,64 @@ fn header_rejections() {
     ));
     assert!(matches!(
         err_of(&with(eh::E_PHNUM, 2, 0xfffe)),
-        Truncated { part: Part::ProgramHeaders, offset: 64, len: 0x37ff90, got: 288 }
+        Truncated {
+            part: Part::ProgramHeaders,
+            offset: 64,
+            len: 0x37ff90,
+            got: 288
+        }
     ));
-    assert!(matches!(err_of(&with(eh::E_PHOFF, 8, 1 << 63)), Truncated { part: Part::ProgramHeaders, got: 0, .. }));
-    assert!(matches!(err_of(&with(eh::E_ENTRY, 8, TEXT.1 + TEXT.3)), EntryOutsideSegments { entry: 0x100040 }));
+    assert!(matches!(
+        err_of(&with(eh::E_PHOFF, 8, 1 << 63)),
+        Truncated {
+            part: Part::ProgramHeaders,
+            got: 0,
+            ..
+        }
+    ));
+    assert!(matches!(
+        err_of(&with(eh::E_ENTRY, 8, TEXT.1 + TEXT.3)),
+        EntryOutsideSegments { entry: 0x100040 }
+    ));
 }
 
 #[test]
 fn truncated_files() {
     let v = corpus::valid(M);
-    assert!(matches!(err_of(&[]), ElfError::Truncated { part: Part::Header, len: 64, got: 0, .. }));
-    assert!(matches!(err_of(&v[..3]), ElfError::Truncated { part: Part::Header, got: 3, .. }));
+    assert!(matches!(
+        err_of(&[]),
+        ElfError::Truncated {
+            part: Part::Header,
+            len: 64,
+            got: 0,
+            ..
+        }
+    ));
+    assert!(matches!(
+        err_of(&v[..3]),
+        ElfError::Truncated {
+            part: Part::Header,
+            got: 3,
+            ..
+        }
+    ));
     assert!(matches!(err_of(b"MZ\x90\x00junk"), ElfError::BadMagic(_)));
-    assert!(matches!(err_of(&v[..100]), ElfError::Truncated { part: Part::ProgramHeaders, got: 36, .. }));
+    assert!(matches!(
+        err_of(&v[..100]),
+        ElfError::Truncated {
+            part: Part::ProgramHeaders,
+            got: 36,
+            ..
+        }
+    ));
     assert!(matches!(
         err_of(&v[..v.len() - 1]),
-        ElfError::Truncated { part: Part::Segment(1), offset: 0x140, len: 0x20, got: 0x1f }
+        ElfError::Truncated {
+            part: Part::Segment(1),
+            offset: 0x140,
+            len: 0x20,
+            got: 0x1f
+        }
     ));
 }
 
@@ -155,13 +229,40 @@ fn segment_rejections() {
     let f = |i, field| phdr_field(i, field);
     assert!(matches!(
         err_of(&with(f(1, ph::P_FILESZ), 8, 0x2001)),
-        FileszExceedsMemsz { index: 1, filesz: 0x2001, memsz: 0x2000 }
+        FileszExceedsMemsz {
+            index: 1,
+            filesz: 0x2001,
+            memsz: 0x2000
+        }
     ));
-    assert!(matches!(err_of(&with(f(0, ph::P_OFFSET), 8, u64::MAX - 1)), FileRangeOverflow { index: 0, .. }));
-    assert!(matches!(err_of(&with(f(0, ph::P_OFFSET), 8, 0x1000)), Truncated { part: Part::Segment(0), got: 0, .. }));
-    assert!(matches!(err_of(&with(f(1, ph::P_MEMSZ), 8, u64::MAX)), AddressOverflow { index: 1, .. }));
-    assert!(matches!(err_of(&with(f(0, ph::P_PADDR), 8, 0xff000)), BelowMinimum { index: 0, paddr: 0xff000, .. }));
-    assert!(matches!(err_of(&with(f(0, ph::P_PADDR), 8, 0x100800)), Misaligned { index: 0, .. }));
+    assert!(matches!(
+        err_of(&with(f(0, ph::P_OFFSET), 8, u64::MAX - 1)),
+        FileRangeOverflow { index: 0, .. }
+    ));
+    assert!(matches!(
+        err_of(&with(f(0, ph::P_OFFSET), 8, 0x1000)),
+        Truncated {
+            part: Part::Segment(0),
+            got: 0,
+            ..
+        }
+    ));
+    assert!(matches!(
+        err_of(&with(f(1, ph::P_MEMSZ), 8, u64::MAX)),
+        AddressOverflow { index: 1, .. }
+    ));
+    assert!(matches!(
+        err_of(&with(f(0, ph::P_PADDR), 8, 0xff000)),
+        BelowMinimum {
+            index: 0,
+            paddr: 0xff000,
+            ..
+        }
+    ));
+    assert!(matches!(
+        err_of(&with(f(0, ph::P_PADDR), 8, 0x100800)),
+        Misaligned { index: 0, .. }
+    ));
     let mem = MEM_SIZE as u64;
     // Ending exactly at the end of memory is refused, as upstream does.
     assert!(matches!(
@@ -172,12 +273,23 @@ fn segment_rejections() {
         err_of(&with(f(1, ph::P_ALIGN), 8, mem * 2)),
         AlignedEndOutsideMemory { index: 1, end, .. } if end == mem * 2
     ));
-    assert!(matches!(err_of(&with(f(1, ph::P_ALIGN), 8, 1 << 63)), AlignedEndOutsideMemory { .. }));
+    assert!(matches!(
+        err_of(&with(f(1, ph::P_ALIGN), 8, 1 << 63)),
+        AlignedEndOutsideMemory { .. }
+    ));
     assert!(matches!(
         err_of(&with(f(0, ph::P_MEMSZ), 8, 0x1001)),
-        Overlap { first: 0, first_end: 0x101001, second: 1, second_start: 0x101000 }
+        Overlap {
+            first: 0,
+            first_end: 0x101001,
+            second: 1,
+            second_start: 0x101000
+        }
     ));
-    assert!(matches!(err_of(&with(f(2, ph::P_TYPE), 4, 1)), BelowMinimum { index: 2, paddr: 0, .. }));
+    assert!(matches!(
+        err_of(&with(f(2, ph::P_TYPE), 4, 1)),
+        BelowMinimum { index: 2, paddr: 0, .. }
+    ));
     let mut b = corpus::valid(M);
     set(&mut b, f(0, ph::P_TYPE), 4, 0);
     set(&mut b, f(1, ph::P_TYPE), 4, 0);
@@ -193,7 +305,12 @@ fn overlap_names_segments_in_address_order() {
     set(&mut b, eh::E_ENTRY, 8, 0x101000);
     assert!(matches!(
         err_of(&b),
-        ElfError::Overlap { first: 1, first_end: 0x102000, second: 0, second_start: 0x101000 }
+        ElfError::Overlap {
+            first: 1,
+            first_end: 0x102000,
+            second: 0,
+            second_start: 0x101000
+        }
     ));
 }
 
@@ -243,12 +360,30 @@ impl ReadAt for Changing {
 #[test]
 fn file_changing_size_while_loading() {
     let data = corpus::valid(M);
-    let shrunk = Changing { data: data.clone(), reads: 0.into(), later_len: 0x120 };
+    let shrunk = Changing {
+        data: data.clone(),
+        reads: 0.into(),
+        later_len: 0x120,
+    };
     let mut mem = vec![FILL; MEM_SIZE];
     let e = load(&shrunk, &mut mem, M).unwrap_err();
-    assert!(matches!(e, ElfError::Truncated { part: Part::Segment(0), got: 0x20, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            ElfError::Truncated {
+                part: Part::Segment(0),
+                got: 0x20,
+                ..
+            }
+        ),
+        "{e}"
+    );
     // Growing past the end changes nothing: reads are of exact ranges.
-    let grown = Changing { data, reads: 0.into(), later_len: 1 << 20 };
+    let grown = Changing {
+        data,
+        reads: 0.into(),
+        later_len: 1 << 20,
+    };
     let l = load(&grown, &mut mem, M).unwrap();
     assert_eq!((l.entry, l.end), (ENTRY, END));
     assert_eq!(mem[TEXT.1 as usize + TEXT.3 as usize], FILL);
