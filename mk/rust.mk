@@ -13,13 +13,17 @@ RUST_HOST = $(shell rustc -vV | sed -n 's/^host: //p')
 RUST_PKG := $(BUILD)/rust
 # Unit-test modules owned by the core library (other parts test their own).
 RUST_CORE_TESTS := abi:: cli:: diag:: ffi:: monitor::
+# The same unit tests, cross-built, run under user-mode QEMU (they never
+# touch KVM): layouts and bindgen output checked on the real target ABI.
+RUST_AARCH64_RUNNER := qemu-aarch64 -L /usr/aarch64-linux-gnu
 
 .PHONY: rust-deps rust-lib rust-lib-aarch64 test-rust
 TEST_TARGETS += test-rust
 
 rust-deps:
 	@compat/need --rust-target $(RUST_AARCH64) libclang-dev clang gcc binutils \
-	    gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
+	    gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross \
+	    qemu-user
 
 rust-lib: rust-deps
 	cd $(TOP) && $(CARGO) build --release --lib
@@ -32,6 +36,9 @@ rust-lib-aarch64: rust-deps
 
 test-rust: rust-lib rust-lib-aarch64
 	cd $(TOP) && $(CARGO) test --lib -- $(RUST_CORE_TESTS)
+	cd $(TOP) && UKVM_TEST_RUNNER="$(RUST_AARCH64_RUNNER)" \
+	    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="$(RUST_AARCH64_RUNNER)" \
+	    $(CARGO) test --lib --target $(RUST_AARCH64) -- $(RUST_CORE_TESTS)
 	cd $(TOP) && $(CARGO) test --test header_drift
 	tests/rust/symbols.sh $(CARGO_TARGET_DIR)/release $(RUST_PKG)/$(RUST_HOST)
 	tests/rust/symbols.sh $(CARGO_TARGET_DIR)/$(RUST_AARCH64)/release \

@@ -21,7 +21,13 @@ fn run_case(name: &str, body: impl FnOnce()) -> Option<(Option<i32>, String)> {
     }
     let exe = std::env::current_exe().expect("test binary path");
     let test = format!("ffi::death_tests::{name}");
-    let out = Command::new(exe)
+    // Cross-built tests run under an emulator (e.g. qemu-aarch64); the
+    // child must too. UKVM_TEST_RUNNER holds that command, split on spaces.
+    let runner = std::env::var("UKVM_TEST_RUNNER").unwrap_or_default();
+    let mut argv: Vec<String> = runner.split_whitespace().map(String::from).collect();
+    argv.push(exe.to_string_lossy().into_owned());
+    let out = Command::new(&argv[0])
+        .args(&argv[1..])
         .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
         .env(CASE_ENV, name)
         .output()
