@@ -22,6 +22,13 @@
 
 set(UKVM_BUILTIN_MODULES dumpcore blk net gdb)
 
+# Copies of module sources are ours to overwrite, even from a read-only tree.
+if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
+    set(_UKVM_COPY_PERMS NO_SOURCE_PERMISSIONS)
+else()
+    set(_UKVM_COPY_PERMS "")
+endif()
+
 # Libraries that the Rust standard library inside libukvm.a needs, as
 # `rustc --print native-static-libs` reports them for *-linux-gnu.
 set(UKVM_SYSTEM_LIBS gcc_s util rt pthread m dl c)
@@ -99,12 +106,12 @@ function(ukvm_add_monitor target)
         if(NOT EXISTS "${src}")
             message(FATAL_ERROR "ukvm_add_monitor: invalid module: ${m} (no ${src})")
         endif()
-        configure_file("${src}" "${dir}/ukvm_module_${m}.c" COPYONLY)
+        configure_file("${src}" "${dir}/ukvm_module_${m}.c" COPYONLY ${_UKVM_COPY_PERMS})
         file(STRINGS "${src}" includes REGEX "^[ \t]*#[ \t]*include[ \t]*\"[^\"/]*\\.c\"")
         foreach(line IN LISTS includes)
             string(REGEX REPLACE ".*\"([^\"]*)\".*" "\\1" inc "${line}")
             if(EXISTS "${ARG_SOURCEDIR}/${inc}")
-                configure_file("${ARG_SOURCEDIR}/${inc}" "${dir}/${inc}" COPYONLY)
+                configure_file("${ARG_SOURCEDIR}/${inc}" "${dir}/${inc}" COPYONLY ${_UKVM_COPY_PERMS})
             endif()
         endforeach()
         list(APPEND names "${m}")
