@@ -1,6 +1,6 @@
-//! Death tests: fatal paths of the C API, each run in a child process (the
-//! test binary re-runs itself for one case) and checked for status 1 and
-//! upstream's message on stderr.
+//! Child-process tests (the test binary re-runs itself for one case):
+//! fatal paths of the C API, checked for status 1 and upstream's message
+//! on stderr; and the process-wide tables, which need a fresh process.
 
 use std::os::raw::{c_int, c_void};
 use std::process::Command;
@@ -215,4 +215,62 @@ fn sigint_ends_with_upstream_message() {
         },
         ": Exiting on signal 2\n",
     );
+}
+
+// Not deaths, but global state: run in a child so that the process-wide
+// tables start empty and the module count is the default (core only).
+
+static SEEN_GPA: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+unsafe extern "C" fn record_gpa(_: *mut UkvmHv, gpa: u64) {
+    SEEN_GPA.store(gpa, std::sync::atomic::Ordering::SeqCst);
+}
+
+unsafe extern "C" fn decline(_: *mut UkvmHv) -> c_int {
+    -1
+}
+
+unsafe extern "C" fn claim(_: *mut UkvmHv) -> c_int {
+    0
+}
+
+#[test]
+fn global_tables_dispatch_and_vmexits() {
+    use crate::monitor::{run_vmexit_handlers, HypercallOutcome};
+    let r = run_case("global_tables_dispatch_and_vmexits", || {
+        let (mut m, mut hv) = guest(4096);
+        assert_eq!(super::core_api::ukvm_core_register_hypercall(5, Some(record_gpa)), 0);
+        assert_eq!(super::core_api::ukvm_core_register_hypercall(5, Some(record_gpa)), -1);
+        assert_eq!(super::core_api::ukvm_core_register_hypercall(-1, Some(record_gpa)), -1);
+        assert_eq!(dispatch_hypercall(&mut hv, 5, 0x42), HypercallOutcome::Continue);
+        assert_eq!(SEEN_GPA.load(std::sync::atomic::Ordering::SeqCst), 0x42);
+
+        assert!(!run_vmexit_handlers(&mut hv), "no handlers yet");
+        assert_eq!(super::core_api::ukvm_core_register_vmexit(Some(decline)), 0);
+        assert!(!run_vmexit_handlers(&mut hv), "handler declined");
+        // One compiled-in module (core): one vmexit handler at most.
+        assert_eq!(super::core_api::ukvm_core_register_vmexit(Some(claim)), -1);
+        assert_eq!(super::core_api::ukvm_core_register_pollfd(0), 0);
+        assert_eq!(super::core_api::ukvm_core_register_pollfd(0), -1);
+
+        m[0x100 + 8..0x100 + 12].copy_from_slice(&9i32.to_ne_bytes());
+        assert_eq!(dispatch_hypercall(&mut hv, crate::abi::UKVM_HYPERCALL_HALT as u64, 0x100), HypercallOutcome::Halt(9));
+        std::process::exit(0);
+    });
+    if let Some((code, err)) = r {
+        assert_eq!(code, Some(0), "child failed:\n{err}");
+    }
+}
+
+#[test]
+fn global_vmexit_handler_claims() {
+    let r = run_case("global_vmexit_handler_claims", || {
+        let (_m, mut hv) = guest(64);
+        assert_eq!(super::core_api::ukvm_core_register_vmexit(Some(claim)), 0);
+        assert!(crate::monitor::run_vmexit_handlers(&mut hv));
+        std::process::exit(0);
+    });
+    if let Some((code, err)) = r {
+        assert_eq!(code, Some(0), "child failed:\n{err}");
+    }
 }

@@ -23,7 +23,7 @@ pub enum HypercallOutcome {
 /// contract is the C API's own.)
 #[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn run_vmexit_handlers(hv: *mut UkvmHv) -> bool {
-    global::vmexits().into_iter().flatten().any(|f| {
+    (0..).map_while(global::vmexit).any(|f| {
         // SAFETY: registered handlers follow ukvm_vmexit_fn_t and `hv` is
         // the backend's live monitor state.
         unsafe { f(hv) == 0 }

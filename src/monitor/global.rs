@@ -86,9 +86,10 @@ pub fn hypercall(nr: u64) -> HypercallFn {
     table.get(idx).copied().flatten()
 }
 
-/// The vmexit handlers in registration order, up to the NULL terminator.
-pub fn vmexits() -> Vec<VmexitFn> {
-    // SAFETY: a plain read of a static array.
+/// The vmexit handler in slot `idx`; None at and after the terminator.
+/// Read slot by slot (no allocation: this runs on every vCPU exit).
+pub fn vmexit(idx: usize) -> VmexitFn {
+    // SAFETY: a plain read of one entry of a static array.
     let table = unsafe { &*addr_of!(ukvm_core_vmexits) };
-    table.iter().take_while(|f| f.is_some()).copied().collect()
+    table.get(idx).copied().flatten()
 }
