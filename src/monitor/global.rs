@@ -46,8 +46,8 @@ fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
 
 pub fn register_hypercall(nr: c_int, f: HypercallFn) -> c_int {
     let _serialise = registry();
-    // SAFETY: the table is only written here, under the registry lock;
-    // C code may read it concurrently only in the same single thread.
+    // SAFETY: the table is written only here, under the registry lock, and
+    // read (by dispatch and C code) from the monitor's single vCPU thread.
     let table = unsafe { &mut *addr_of_mut!(ukvm_core_hypercalls) };
     registry::register_hypercall(table, nr, f)
 }
