@@ -76,7 +76,20 @@ fn declarations(src: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for stmt in strip_comments(src).split(';') {
         let t = tokens(stmt);
-        if t.is_empty() || t[0] == "typedef" || t.contains(&"{".to_string()) {
+        if t.first().map(String::as_str) == Some("typedef") {
+            // Function-pointer typedefs: `typedef RET (*NAME)(PARAMS)`.
+            if let Some(star) = t.windows(2).position(|w| w[0] == "(" && w[1] == "*") {
+                if t.len() > star + 4 && t[star + 3] == ")" && t[star + 4] == "(" && t.last().map(String::as_str) == Some(")") {
+                    let name = t[star + 2].clone();
+                    let ret = t[1..star].join(" ");
+                    let inner = &t[star + 5..t.len() - 1];
+                    let params: Vec<String> = inner.split(|x| x == ",").map(param_type).collect();
+                    out.insert(name.clone(), format!("typedef {ret} (*{name})({})", params.join(", ")));
+                }
+            }
+            continue;
+        }
+        if t.is_empty() {
             continue;
         }
         if let Some(open) = t.iter().position(|x| x == "(") {
@@ -131,7 +144,14 @@ fn committed_header_matches_our_exports() {
             (_, None) => problems.push(format!("{name}: not declared in include/ukvm.h")),
         }
     }
-    for name in ours.keys() {
+    // The callback types modules implement must agree too.
+    for name in ["ukvm_hypercall_fn_t", "ukvm_halt_fn_t", "ukvm_vmexit_fn_t"] {
+        match (ours.get(name), theirs.get(name)) {
+            (Some(a), Some(b)) if a == b => {}
+            (a, b) => problems.push(format!("{name}:\n  Rust: {a:?}\n  ukvm.h: {b:?}")),
+        }
+    }
+    for name in ours.keys().filter(|n| !n.ends_with("_fn_t")) {
         if !exports.lines().any(|l| l.trim() == name) {
             problems.push(format!("{name}: exported by the crate but missing from mk/rust/exports.txt"));
         }
@@ -150,6 +170,8 @@ fn declaration_parser_sees_types_not_names() {
     assert_eq!(d["tbl2"], "extern fn_t tbl2[]");
     assert_eq!(d["g"], "int g(void)");
     assert!(!d.contains_key("t"));
+    let f = declarations("typedef void (*cb_t)(struct s *hv, uint64_t gpa);");
+    assert_eq!(f["cb_t"], "typedef void (*cb_t)(struct s *, uint64_t)");
     assert!(declarations("extern int h(int x);").is_empty(), "imports are skipped");
     let m = declarations("#define M(a) \\\n  g((a), __LINE__)\nstruct s {\n  int (*setup)(int x);\n};\nint k(void);");
     assert_eq!(m.keys().collect::<Vec<_>>(), vec!["k"], "macros and struct fields are not declarations");
