@@ -38,7 +38,10 @@ fn main() {
     // The host structs of ukvm.h and ukvm_hv_kvm.h, as C lays them out:
     // only for the layout tests of the hand-written types in src/abi/host.rs.
     let host = bindgen::Builder::default()
-        .header_contents("ukvm_host_wrapper.h", "#include \"ukvm.h\"\n#include \"ukvm_hv_kvm.h\"\n")
+        .header_contents(
+            "ukvm_host_wrapper.h",
+            "#include \"ukvm.h\"\n#include \"ukvm_hv_kvm.h\"\n",
+        )
         .clang_arg("-Iinclude")
         .clang_arg(format!("--target={}", clang_target(&arch)))
         .allowlist_type("ukvm_hv|ukvm_hvb|ukvm_module")
@@ -46,7 +49,8 @@ fn main() {
         .layout_tests(false)
         .generate()
         .unwrap_or_else(|e| panic!("bindgen failed on include/ukvm.h: {e}"));
-    host.write_to_file(out.join("ukvm_host.rs")).expect("write ukvm_host.rs");
+    host.write_to_file(out.join("ukvm_host.rs"))
+        .expect("write ukvm_host.rs");
 
     cc::Build::new()
         .file("src/ffi/default_modules.c")

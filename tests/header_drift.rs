@@ -58,13 +58,19 @@ fn tokens(s: &str) -> Vec<String> {
 }
 
 fn is_ident(t: &str) -> bool {
-    t.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+    t.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
 }
 
 /// A parameter's type: its tokens without a trailing parameter name.
 fn param_type(p: &[String]) -> String {
     let keep = match p {
-        [.., last] if p.len() > 1 && is_ident(last) && !matches!(last.as_str(), "const" | "struct") => &p[..p.len() - 1],
+        [.., last]
+            if p.len() > 1 && is_ident(last) && !matches!(last.as_str(), "const" | "struct") =>
+        {
+            &p[..p.len() - 1]
+        }
         _ => p,
     };
     keep.join(" ")
@@ -79,12 +85,19 @@ fn declarations(src: &str) -> BTreeMap<String, String> {
         if t.first().map(String::as_str) == Some("typedef") {
             // Function-pointer typedefs: `typedef RET (*NAME)(PARAMS)`.
             if let Some(star) = t.windows(2).position(|w| w[0] == "(" && w[1] == "*") {
-                if t.len() > star + 4 && t[star + 3] == ")" && t[star + 4] == "(" && t.last().map(String::as_str) == Some(")") {
+                if t.len() > star + 4
+                    && t[star + 3] == ")"
+                    && t[star + 4] == "("
+                    && t.last().map(String::as_str) == Some(")")
+                {
                     let name = t[star + 2].clone();
                     let ret = t[1..star].join(" ");
                     let inner = &t[star + 5..t.len() - 1];
                     let params: Vec<String> = inner.split(|x| x == ",").map(param_type).collect();
-                    out.insert(name.clone(), format!("typedef {ret} (*{name})({})", params.join(", ")));
+                    out.insert(
+                        name.clone(),
+                        format!("typedef {ret} (*{name})({})", params.join(", ")),
+                    );
                 }
             }
             continue;
@@ -111,7 +124,10 @@ fn declarations(src: &str) -> BTreeMap<String, String> {
             let end = t.iter().position(|x| x == "[").unwrap_or(t.len());
             let name = t[end - 1].clone();
             let array = if end < t.len() { "[]" } else { "" };
-            out.insert(name.clone(), format!("extern {} {name}{array}", t[1..end - 1].join(" ")));
+            out.insert(
+                name.clone(),
+                format!("extern {} {name}{array}", t[1..end - 1].join(" ")),
+            );
         }
     }
     out
@@ -120,7 +136,8 @@ fn declarations(src: &str) -> BTreeMap<String, String> {
 #[test]
 fn committed_header_matches_our_exports() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let config = cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("read cbindgen.toml");
+    let config =
+        cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("read cbindgen.toml");
     let bindings = cbindgen::Builder::new()
         .with_crate(root)
         .with_config(config)
@@ -131,16 +148,25 @@ fn committed_header_matches_our_exports() {
     let generated = String::from_utf8(generated).expect("utf-8 header");
 
     let header = std::fs::read_to_string(root.join("include/ukvm.h")).expect("read include/ukvm.h");
-    let exports = std::fs::read_to_string(root.join("mk/rust/exports.txt")).expect("read exports.txt");
+    let exports =
+        std::fs::read_to_string(root.join("mk/rust/exports.txt")).expect("read exports.txt");
 
     let ours = declarations(&generated);
     let theirs = declarations(&header);
     let mut problems = Vec::new();
-    for name in exports.lines().map(str::trim).filter(|n| !n.is_empty() && *n != "main") {
+    for name in exports
+        .lines()
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && *n != "main")
+    {
         match (ours.get(name), theirs.get(name)) {
             (Some(a), Some(b)) if a == b => {}
-            (Some(a), Some(b)) => problems.push(format!("{name}:\n  Rust exports: {a}\n  ukvm.h says:  {b}")),
-            (None, _) => problems.push(format!("{name}: not exported by the crate (cbindgen found no item)")),
+            (Some(a), Some(b)) => {
+                problems.push(format!("{name}:\n  Rust exports: {a}\n  ukvm.h says:  {b}"))
+            }
+            (None, _) => problems.push(format!(
+                "{name}: not exported by the crate (cbindgen found no item)"
+            )),
             (_, None) => problems.push(format!("{name}: not declared in include/ukvm.h")),
         }
     }
@@ -153,10 +179,16 @@ fn committed_header_matches_our_exports() {
     }
     for name in ours.keys().filter(|n| !n.ends_with("_fn_t")) {
         if !exports.lines().any(|l| l.trim() == name) {
-            problems.push(format!("{name}: exported by the crate but missing from mk/rust/exports.txt"));
+            problems.push(format!(
+                "{name}: exported by the crate but missing from mk/rust/exports.txt"
+            ));
         }
     }
-    assert!(problems.is_empty(), "header drift:\n{}\n\ncbindgen output:\n{generated}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "header drift:\n{}\n\ncbindgen output:\n{generated}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -172,9 +204,18 @@ fn declaration_parser_sees_types_not_names() {
     assert!(!d.contains_key("t"));
     let f = declarations("typedef void (*cb_t)(struct s *hv, uint64_t gpa);");
     assert_eq!(f["cb_t"], "typedef void (*cb_t)(struct s *, uint64_t)");
-    assert!(declarations("extern int h(int x);").is_empty(), "imports are skipped");
-    let m = declarations("#define M(a) \\\n  g((a), __LINE__)\nstruct s {\n  int (*setup)(int x);\n};\nint k(void);");
-    assert_eq!(m.keys().collect::<Vec<_>>(), vec!["k"], "macros and struct fields are not declarations");
+    assert!(
+        declarations("extern int h(int x);").is_empty(),
+        "imports are skipped"
+    );
+    let m = declarations(
+        "#define M(a) \\\n  g((a), __LINE__)\nstruct s {\n  int (*setup)(int x);\n};\nint k(void);",
+    );
+    assert_eq!(
+        m.keys().collect::<Vec<_>>(),
+        vec!["k"],
+        "macros and struct fields are not declarations"
+    );
     let e = declarations("void *f(struct s *x, const char *y, long line);");
     assert_ne!(d["f"], e["f"], "a changed type is a difference");
 }

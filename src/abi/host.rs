@@ -69,8 +69,15 @@ mod tests {
     fn layouts_match_the_committed_headers() {
         same_layout!(UkvmHv, c::ukvm_hv, [mem, mem_size, b]);
         same_layout!(UkvmHvb, c::ukvm_hvb, [kvmfd, vmfd, vcpufd, vcpurun]);
-        same_layout!(UkvmModule, c::ukvm_module, [name, setup, handle_cmdarg, usage]);
-        assert_eq!(size_of::<HypercallFn>(), size_of::<c::ukvm_hypercall_fn_t>());
+        same_layout!(
+            UkvmModule,
+            c::ukvm_module,
+            [name, setup, handle_cmdarg, usage]
+        );
+        assert_eq!(
+            size_of::<HypercallFn>(),
+            size_of::<c::ukvm_hypercall_fn_t>()
+        );
         assert_eq!(size_of::<HaltFn>(), size_of::<c::ukvm_halt_fn_t>());
         assert_eq!(size_of::<VmexitFn>(), size_of::<c::ukvm_vmexit_fn_t>());
     }

@@ -51,9 +51,14 @@ pub fn parse_mem(arg: &[u8]) -> Result<usize, String> {
         return Err(MALFORMED.into());
     }
     if !val.iter().all(u8::is_ascii_digit) {
-        return bad(format!("`{}' is not a whole number of megabytes", show(val)));
+        return bad(format!(
+            "`{}' is not a whole number of megabytes",
+            show(val)
+        ));
     }
-    let mb = std::str::from_utf8(val).ok().and_then(|s| s.parse::<u64>().ok());
+    let mb = std::str::from_utf8(val)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok());
     let bytes = mb
         .and_then(|mb| usize::try_from(mb).ok())
         .and_then(|mb| mb.checked_mul(1 << 20));
@@ -78,7 +83,10 @@ pub fn join_cmdline(args: &[&[u8]]) -> Result<Vec<u8>, String> {
         }
     }
     if out.len() >= CMDLINE_SIZE {
-        return Err(format!("Guest command line too long (max={} characters)", CMDLINE_SIZE - 1));
+        return Err(format!(
+            "Guest command line too long (max={} characters)",
+            CMDLINE_SIZE - 1
+        ));
     }
     Ok(out)
 }
@@ -89,7 +97,10 @@ pub fn join_cmdline(args: &[&[u8]]) -> Result<Vec<u8>, String> {
 /// Options are read while arguments start with `-`: `--help`, `--`
 /// (ends options), `--mem=MB`, or anything a module accepts. The first
 /// other argument is KERNEL; the rest go to the guest.
-pub fn parse(args: &[&[u8]], module_arg: &mut dyn FnMut(usize) -> bool) -> Result<Options, CliError> {
+pub fn parse(
+    args: &[&[u8]],
+    module_arg: &mut dyn FnMut(usize) -> bool,
+) -> Result<Options, CliError> {
     let mut mem_size = DEFAULT_MEM_SIZE;
     let mut i = 0;
     while i < args.len() && args[i].first() == Some(&b'-') {
@@ -104,7 +115,10 @@ pub fn parse(args: &[&[u8]], module_arg: &mut dyn FnMut(usize) -> bool) -> Resul
         if a.starts_with(b"--mem=") {
             mem_size = parse_mem(a).map_err(CliError::Fatal)?;
         } else if !module_arg(i) {
-            return Err(CliError::Usage(Some(format!("Invalid option: `{}'", show(a)))));
+            return Err(CliError::Usage(Some(format!(
+                "Invalid option: `{}'",
+                show(a)
+            ))));
         }
         i += 1;
     }
@@ -113,7 +127,12 @@ pub fn parse(args: &[&[u8]], module_arg: &mut dyn FnMut(usize) -> bool) -> Resul
     }
     let guest_args = i + 1..args.len();
     let cmdline = join_cmdline(&args[guest_args.clone()]).map_err(CliError::Fatal)?;
-    Ok(Options { mem_size, kernel: i, guest_args, cmdline })
+    Ok(Options {
+        mem_size,
+        kernel: i,
+        guest_args,
+        cmdline,
+    })
 }
 
 #[cfg(test)]
@@ -128,7 +147,15 @@ mod tests {
     #[test]
     fn kernel_alone_uses_default_memory() {
         let o = p(&["k.ukvm"]).unwrap();
-        assert_eq!(o, Options { mem_size: 512 << 20, kernel: 0, guest_args: 1..1, cmdline: vec![] });
+        assert_eq!(
+            o,
+            Options {
+                mem_size: 512 << 20,
+                kernel: 0,
+                guest_args: 1..1,
+                cmdline: vec![]
+            }
+        );
     }
 
     #[test]
@@ -163,11 +190,26 @@ mod tests {
     fn help_unknown_and_missing_kernel_show_usage() {
         assert_eq!(p(&["--help"]), Err(CliError::Usage(None)));
         assert_eq!(p(&["--mem=1", "--help", "k"]), Err(CliError::Usage(None)));
-        assert_eq!(p(&["--bogus", "k"]), Err(CliError::Usage(Some("Invalid option: `--bogus'".into()))));
-        assert_eq!(p(&["-", "k"]), Err(CliError::Usage(Some("Invalid option: `-'".into()))));
-        assert_eq!(p(&[]), Err(CliError::Usage(Some("Missing KERNEL operand".into()))));
-        assert_eq!(p(&["--mem=4"]), Err(CliError::Usage(Some("Missing KERNEL operand".into()))));
-        assert_eq!(p(&["--"]), Err(CliError::Usage(Some("Missing KERNEL operand".into()))));
+        assert_eq!(
+            p(&["--bogus", "k"]),
+            Err(CliError::Usage(Some("Invalid option: `--bogus'".into())))
+        );
+        assert_eq!(
+            p(&["-", "k"]),
+            Err(CliError::Usage(Some("Invalid option: `-'".into())))
+        );
+        assert_eq!(
+            p(&[]),
+            Err(CliError::Usage(Some("Missing KERNEL operand".into())))
+        );
+        assert_eq!(
+            p(&["--mem=4"]),
+            Err(CliError::Usage(Some("Missing KERNEL operand".into())))
+        );
+        assert_eq!(
+            p(&["--"]),
+            Err(CliError::Usage(Some("Missing KERNEL operand".into())))
+        );
     }
 
     #[test]
@@ -191,9 +233,18 @@ mod tests {
 
     #[test]
     fn mem_garbage_is_refused_with_reason() {
-        assert_eq!(parse_mem(b"--mem="), Err("Malformed argument to --mem".into()));
-        assert_eq!(parse_mem(b"--mem=0"), Err("Malformed argument to --mem".into()));
-        assert_eq!(parse_mem(b"--mem=000"), Err("Malformed argument to --mem".into()));
+        assert_eq!(
+            parse_mem(b"--mem="),
+            Err("Malformed argument to --mem".into())
+        );
+        assert_eq!(
+            parse_mem(b"--mem=0"),
+            Err("Malformed argument to --mem".into())
+        );
+        assert_eq!(
+            parse_mem(b"--mem=000"),
+            Err("Malformed argument to --mem".into())
+        );
         for (arg, why) in [
             ("--mem=512abc", "`512abc' is not a whole number"),
             ("--mem=-1", "`-1' is not a whole number"),
@@ -226,7 +277,10 @@ mod tests {
         );
         // Two args of 4095 plus the space: 8191, fits; one more char: not.
         let h = "y".repeat(4095);
-        assert_eq!(join_cmdline(&[h.as_bytes(), h.as_bytes()]).unwrap().len(), 8191);
+        assert_eq!(
+            join_cmdline(&[h.as_bytes(), h.as_bytes()]).unwrap().len(),
+            8191
+        );
         let h2 = "y".repeat(4096);
         assert!(join_cmdline(&[h.as_bytes(), h2.as_bytes()]).is_err());
         // An empty last argument still costs its separating space.

@@ -9,7 +9,8 @@ pub struct ModuleInfo {
 
 /// The full usage text for program `prog` (printed to stderr, exit 1).
 pub fn usage_text(prog: &str, modules: &[ModuleInfo]) -> String {
-    let mut s = format!("usage: {prog} [ CORE OPTIONS ] [ MODULE OPTIONS ] [ -- ] KERNEL [ ARGS ]\n");
+    let mut s =
+        format!("usage: {prog} [ CORE OPTIONS ] [ MODULE OPTIONS ] [ -- ] KERNEL [ ARGS ]\n");
     s += "KERNEL is the filename of the unikernel to run.\n";
     s += "ARGS are optional arguments passed to the unikernel.\n";
     s += "Core options:\n";
@@ -39,7 +40,10 @@ mod tests {
 
     #[test]
     fn core_only() {
-        let m = [ModuleInfo { name: "core".into(), usage: None }];
+        let m = [ModuleInfo {
+            name: "core".into(),
+            usage: None,
+        }];
         assert_eq!(
             usage_text("ukvm-bin", &m),
             "usage: ukvm-bin [ CORE OPTIONS ] [ MODULE OPTIONS ] [ -- ] KERNEL [ ARGS ]\n\
@@ -57,9 +61,20 @@ mod tests {
     #[test]
     fn modules_with_options() {
         let m = [
-            ModuleInfo { name: "core".into(), usage: None },
-            ModuleInfo { name: "net".into(), usage: Some("--net=TAP (host tap device for guest networking)".into()) },
-            ModuleInfo { name: "blk".into(), usage: Some("--disk=IMAGE (file exposed to the unikernel as a raw block device)".into()) },
+            ModuleInfo {
+                name: "core".into(),
+                usage: None,
+            },
+            ModuleInfo {
+                name: "net".into(),
+                usage: Some("--net=TAP (host tap device for guest networking)".into()),
+            },
+            ModuleInfo {
+                name: "blk".into(),
+                usage: Some(
+                    "--disk=IMAGE (file exposed to the unikernel as a raw block device)".into(),
+                ),
+            },
         ];
         let t = usage_text("x", &m);
         assert!(t.contains("Compiled-in modules: core net blk \n"));

@@ -10,13 +10,17 @@ use crate::monitor::{dispatch, global};
 /// `nr` is out of range (negative included), taken, or `fn_` is NULL.
 #[no_mangle]
 pub extern "C" fn ukvm_core_register_hypercall(nr: c_int, fn_: HypercallFn) -> c_int {
-    guard("ukvm_core_register_hypercall", || global::register_hypercall(nr, fn_))
+    guard("ukvm_core_register_hypercall", || {
+        global::register_hypercall(nr, fn_)
+    })
 }
 
 /// Register a hook run on guest halt (at most 8): 0 or -1.
 #[no_mangle]
 pub extern "C" fn ukvm_core_register_halt_hook(fn_: HaltFn) -> c_int {
-    guard("ukvm_core_register_halt_hook", || global::register_halt_hook(fn_))
+    guard("ukvm_core_register_halt_hook", || {
+        global::register_halt_hook(fn_)
+    })
 }
 
 /// Register a vmexit handler (at most one per compiled-in module): 0 or -1.
@@ -38,5 +42,7 @@ pub extern "C" fn ukvm_core_register_pollfd(fd: c_int) -> c_int {
 /// `hv` must point to the monitor's valid `struct ukvm_hv`.
 #[no_mangle]
 pub unsafe extern "C" fn ukvm_core_hypercall_halt(hv: *mut UkvmHv, gpa: ukvm_gpa_t) -> c_int {
-    guard("ukvm_core_hypercall_halt", || dispatch::halt_global(hv, gpa))
+    guard("ukvm_core_hypercall_halt", || {
+        dispatch::halt_global(hv, gpa)
+    })
 }

@@ -4,7 +4,10 @@
 use std::os::raw::c_int;
 
 use super::guard;
-use crate::abi::{ukvm_gpa_t, UkvmHv, UkvmModule, UKVM_HYPERCALL_POLL, UKVM_HYPERCALL_PUTS, UKVM_HYPERCALL_WALLTIME};
+use crate::abi::{
+    ukvm_gpa_t, UkvmHv, UkvmModule, UKVM_HYPERCALL_POLL, UKVM_HYPERCALL_PUTS,
+    UKVM_HYPERCALL_WALLTIME,
+};
 use crate::diag;
 use crate::monitor::core_calls::{self, CallError};
 use crate::monitor::{global, GuestMem};
@@ -56,7 +59,10 @@ unsafe extern "C" fn hypercall_puts(hv: *mut UkvmHv, gpa: ukvm_gpa_t) {
     guard("puts hypercall", || {
         // SAFETY: called by dispatch with the live monitor state.
         let mem = unsafe { GuestMem::from_hv(hv) };
-        finish("puts", core_calls::puts(&mem, gpa, &mut |b| core_calls::write_all_fd(1, b)))
+        finish(
+            "puts",
+            core_calls::puts(&mem, gpa, &mut |b| core_calls::write_all_fd(1, b)),
+        )
     })
 }
 

@@ -32,13 +32,19 @@ fn run_case(name: &str, body: impl FnOnce()) -> Option<(Option<i32>, String)> {
         .env(CASE_ENV, name)
         .output()
         .expect("spawn test binary");
-    Some((out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned()))
+    Some((
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
 }
 
 fn expect_death(name: &str, body: impl FnOnce(), msg: &str) {
     if let Some((code, err)) = run_case(name, body) {
         assert_eq!(code, Some(1), "{name}: status; stderr:\n{err}");
-        assert!(err.contains(msg), "{name}: wanted {msg:?} in stderr:\n{err}");
+        assert!(
+            err.contains(msg),
+            "{name}: wanted {msg:?} in stderr:\n{err}"
+        );
     }
 }
 
@@ -52,7 +58,11 @@ fn core_setup(hv: &mut UkvmHv) {
 
 fn guest(size: usize) -> (Vec<u8>, UkvmHv) {
     let mut mem = vec![0u8; size];
-    let hv = UkvmHv { mem: mem.as_mut_ptr(), mem_size: size, b: std::ptr::null_mut() };
+    let hv = UkvmHv {
+        mem: mem.as_mut_ptr(),
+        mem_size: size,
+        b: std::ptr::null_mut(),
+    };
     (mem, hv)
 }
 
@@ -63,7 +73,15 @@ fn checked_gpa_p_out_of_range() {
         || {
             let (_m, mut hv) = guest(4096);
             // SAFETY: valid hv; file is a C string.
-            unsafe { super::gpa::ukvm_checked_gpa_p(&mut hv, 0xff0, 0x10, c"ukvm_module_x.c".as_ptr(), 42) };
+            unsafe {
+                super::gpa::ukvm_checked_gpa_p(
+                    &mut hv,
+                    0xff0,
+                    0x10,
+                    c"ukvm_module_x.c".as_ptr(),
+                    42,
+                )
+            };
         },
         ": ukvm_module_x.c:42: Invalid guest access: gpa=0xff0, sz=16\n",
     );
@@ -239,10 +257,22 @@ fn global_tables_dispatch_and_vmexits() {
     use crate::monitor::{run_vmexit_handlers, HypercallOutcome};
     let r = run_case("global_tables_dispatch_and_vmexits", || {
         let (mut m, mut hv) = guest(4096);
-        assert_eq!(super::core_api::ukvm_core_register_hypercall(5, Some(record_gpa)), 0);
-        assert_eq!(super::core_api::ukvm_core_register_hypercall(5, Some(record_gpa)), -1);
-        assert_eq!(super::core_api::ukvm_core_register_hypercall(-1, Some(record_gpa)), -1);
-        assert_eq!(dispatch_hypercall(&mut hv, 5, 0x42), HypercallOutcome::Continue);
+        assert_eq!(
+            super::core_api::ukvm_core_register_hypercall(5, Some(record_gpa)),
+            0
+        );
+        assert_eq!(
+            super::core_api::ukvm_core_register_hypercall(5, Some(record_gpa)),
+            -1
+        );
+        assert_eq!(
+            super::core_api::ukvm_core_register_hypercall(-1, Some(record_gpa)),
+            -1
+        );
+        assert_eq!(
+            dispatch_hypercall(&mut hv, 5, 0x42),
+            HypercallOutcome::Continue
+        );
         assert_eq!(SEEN_GPA.load(std::sync::atomic::Ordering::SeqCst), 0x42);
 
         assert!(!run_vmexit_handlers(&mut hv), "no handlers yet");
@@ -254,7 +284,10 @@ fn global_tables_dispatch_and_vmexits() {
         assert_eq!(super::core_api::ukvm_core_register_pollfd(0), -1);
 
         m[0x100 + 8..0x100 + 12].copy_from_slice(&9i32.to_ne_bytes());
-        assert_eq!(dispatch_hypercall(&mut hv, crate::abi::UKVM_HYPERCALL_HALT as u64, 0x100), HypercallOutcome::Halt(9));
+        assert_eq!(
+            dispatch_hypercall(&mut hv, crate::abi::UKVM_HYPERCALL_HALT as u64, 0x100),
+            HypercallOutcome::Halt(9)
+        );
         std::process::exit(0);
     });
     if let Some((code, err)) = r {

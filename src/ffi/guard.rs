@@ -21,7 +21,10 @@ fn describe(payload: &(dyn Any + Send)) -> &str {
 pub fn guard<R>(entry: &str, f: impl FnOnce() -> R) -> R {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
-        Err(payload) => diag::die(&format!("internal error in {entry}: {}", describe(payload.as_ref()))),
+        Err(payload) => diag::die(&format!(
+            "internal error in {entry}: {}",
+            describe(payload.as_ref())
+        )),
     }
 }
 

@@ -16,6 +16,8 @@ mod entry {
     #[no_mangle]
     pub unsafe extern "C" fn main(argc: c_int, argv: *mut *mut c_char) -> c_int {
         // SAFETY: forwarded caller guarantee.
-        guard("main", || unsafe { crate::monitor::start::main(argc, argv) })
+        guard("main", || unsafe {
+            crate::monitor::start::main(argc, argv)
+        })
     }
 }

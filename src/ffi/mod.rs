@@ -4,8 +4,8 @@
 
 mod core_api;
 mod core_module;
-mod guard;
 mod gpa;
+mod guard;
 mod main_entry;
 
 #[cfg(test)]

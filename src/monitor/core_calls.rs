@@ -33,13 +33,19 @@ pub fn walltime(mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), CallError> {
     }
     // SAFETY: initialised by the successful call above.
     let ts = unsafe { ts.assume_init() };
-    let nsecs = (ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64);
+    let nsecs = (ts.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(ts.tv_nsec as u64);
     mem.write(gpa, ukvm_walltime { nsecs })?;
     Ok(())
 }
 
 /// PUTS: write the guest's buffer to the monitor's standard output.
-pub fn puts(mem: &GuestMem, gpa: ukvm_gpa_t, sink: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> Result<(), CallError> {
+pub fn puts(
+    mem: &GuestMem,
+    gpa: ukvm_gpa_t,
+    sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+) -> Result<(), CallError> {
     let p: ukvm_puts = mem.read(gpa)?;
     let data = mem.ptr(p.data, p.len)?;
     // SAFETY: the accessor checked that p.len bytes at `data` are guest
@@ -111,7 +117,6 @@ pub fn poll(mem: &GuestMem, gpa: ukvm_gpa_t, fds: &mut [libc::pollfd]) -> Result
     Ok(())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,7 +136,10 @@ mod tests {
         let mem = mem_over(&mut buf);
         walltime(&mem, 16).unwrap();
         let ns = mem.read::<u64>(16).unwrap();
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
         assert!(now.abs_diff(ns) < 5_000_000_000, "ns={ns} now={now}");
     }
 
@@ -177,14 +185,19 @@ mod tests {
         buf[0..8].copy_from_slice(&1u64.to_ne_bytes());
         buf[8..16].copy_from_slice(&usize::MAX.to_ne_bytes());
         let mem = mem_over(&mut buf);
-        assert!(matches!(puts(&mem, 0, &mut |_| Ok(())), Err(CallError::Guest(_))));
+        assert!(matches!(
+            puts(&mem, 0, &mut |_| Ok(())),
+            Err(CallError::Guest(_))
+        ));
     }
 
     #[test]
     fn puts_write_error_is_reported() {
         let mut buf = vec![0u8; 256];
         let mem = mem_over(&mut buf);
-        let r = puts(&mem, 0, &mut |b| write_all_fd(-1, if b.is_empty() { b"x" } else { b }));
+        let r = puts(&mem, 0, &mut |b| {
+            write_all_fd(-1, if b.is_empty() { b"x" } else { b })
+        });
         assert!(matches!(r, Err(CallError::Sys("write", _))));
     }
 
@@ -212,7 +225,14 @@ mod tests {
     fn poll_times_out_with_zero_and_sees_ready_pipe() {
         let mut buf = vec![0u8; 256];
         let mem = mem_over(&mut buf);
-        mem.write(0, ukvm_poll { timeout_nsecs: 1_000_000, ret: 99 }).unwrap();
+        mem.write(
+            0,
+            ukvm_poll {
+                timeout_nsecs: 1_000_000,
+                ret: 99,
+            },
+        )
+        .unwrap();
         poll(&mem, 0, &mut no_fds()).unwrap();
         assert_eq!(mem.read::<ukvm_poll>(0).unwrap().ret, 0);
 
@@ -220,8 +240,19 @@ mod tests {
         // SAFETY: pipe writes two fds into the array.
         assert_eq!(unsafe { libc::pipe(p.as_mut_ptr()) }, 0);
         write_all_fd(p[1], b"x").unwrap();
-        let mut fds = vec![libc::pollfd { fd: p[0], events: libc::POLLIN, revents: 0 }];
-        mem.write(0, ukvm_poll { timeout_nsecs: 5_000_000_000, ret: 99 }).unwrap();
+        let mut fds = vec![libc::pollfd {
+            fd: p[0],
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        mem.write(
+            0,
+            ukvm_poll {
+                timeout_nsecs: 5_000_000_000,
+                ret: 99,
+            },
+        )
+        .unwrap();
         poll(&mem, 0, &mut fds).unwrap();
         assert_eq!(mem.read::<ukvm_poll>(0).unwrap().ret, 1);
         // SAFETY: closing fds we own.
@@ -235,6 +266,9 @@ mod tests {
     fn poll_struct_outside_memory_is_refused() {
         let mut buf = vec![0u8; 256];
         let mem = mem_over(&mut buf);
-        assert!(matches!(poll(&mem, 245, &mut no_fds()), Err(CallError::Guest(_))));
+        assert!(matches!(
+            poll(&mem, 245, &mut no_fds()),
+            Err(CallError::Guest(_))
+        ));
     }
 }

@@ -38,7 +38,10 @@ pub enum DispatchError {
 }
 
 /// Pick the action for hypercall `nr` from `table`, without running it.
-pub fn lookup(table: &dyn Fn(u64) -> HypercallFn, nr: u64) -> Result<Option<unsafe extern "C" fn(*mut UkvmHv, ukvm_gpa_t)>, DispatchError> {
+pub fn lookup(
+    table: &dyn Fn(u64) -> HypercallFn,
+    nr: u64,
+) -> Result<Option<unsafe extern "C" fn(*mut UkvmHv, ukvm_gpa_t)>, DispatchError> {
     if nr == UKVM_HYPERCALL_HALT as u64 {
         return Ok(None);
     }
@@ -59,7 +62,9 @@ pub fn dispatch_hypercall(hv: *mut UkvmHv, nr: u64, gpa: ukvm_gpa_t) -> Hypercal
             HypercallOutcome::Continue
         }
         // Upstream prints the number as a C int.
-        Err(DispatchError::NoHandler(n)) => diag::die(&format!("Invalid guest hypercall: num={}", n as i32)),
+        Err(DispatchError::NoHandler(n)) => {
+            diag::die(&format!("Invalid guest hypercall: num={}", n as i32))
+        }
     }
 }
 
@@ -90,9 +95,18 @@ mod tests {
 
     #[test]
     fn unregistered_and_out_of_range_numbers_have_no_handler() {
-        let table = |nr: u64| -> HypercallFn { if nr == 2 { Some(h) } else { None } };
+        let table = |nr: u64| -> HypercallFn {
+            if nr == 2 {
+                Some(h)
+            } else {
+                None
+            }
+        };
         assert!(matches!(lookup(&table, 2), Ok(Some(_))));
         assert_eq!(lookup(&table, 1), Err(DispatchError::NoHandler(1)));
-        assert_eq!(lookup(&table, u64::MAX), Err(DispatchError::NoHandler(u64::MAX)));
+        assert_eq!(
+            lookup(&table, u64::MAX),
+            Err(DispatchError::NoHandler(u64::MAX))
+        );
     }
 }

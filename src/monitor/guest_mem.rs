@@ -17,7 +17,11 @@ pub struct GuestAccessError {
 
 impl fmt::Display for GuestAccessError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Invalid guest access: gpa=0x{:x}, sz={}", self.gpa, self.size)
+        write!(
+            f,
+            "Invalid guest access: gpa=0x{:x}, sz={}",
+            self.gpa, self.size
+        )
     }
 }
 
@@ -72,7 +76,10 @@ impl GuestMem {
     pub unsafe fn from_hv(hv: *const UkvmHv) -> Self {
         // SAFETY: the caller guarantees `hv` is valid to read.
         let hv = unsafe { &*hv };
-        GuestMem { base: hv.mem, size: hv.mem_size }
+        GuestMem {
+            base: hv.mem,
+            size: hv.mem_size,
+        }
     }
 
     pub fn size(&self) -> usize {

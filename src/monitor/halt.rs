@@ -14,7 +14,11 @@ use crate::monitor::guest_mem::{GuestAccessError, GuestMem};
 /// # Safety
 /// `hv` must be a valid `struct ukvm_hv` with mapped guest memory, and the
 /// hooks must be safe to call with it.
-pub unsafe fn halt_with(hooks: &[HaltFn], hv: *mut UkvmHv, gpa: ukvm_gpa_t) -> Result<i32, GuestAccessError> {
+pub unsafe fn halt_with(
+    hooks: &[HaltFn],
+    hv: *mut UkvmHv,
+    gpa: ukvm_gpa_t,
+) -> Result<i32, GuestAccessError> {
     // SAFETY: the caller guarantees `hv`.
     let mem = unsafe { GuestMem::from_hv(hv) };
     let t: ukvm_halt = mem.read(gpa)?;
@@ -47,7 +51,11 @@ mod tests {
     }
 
     fn hv_over(buf: &mut [u8]) -> UkvmHv {
-        UkvmHv { mem: buf.as_mut_ptr(), mem_size: buf.len(), b: ptr::null_mut() }
+        UkvmHv {
+            mem: buf.as_mut_ptr(),
+            mem_size: buf.len(),
+            b: ptr::null_mut(),
+        }
     }
 
     fn put_halt(buf: &mut [u8], at: usize, cookie: u64, status: i32) {
@@ -88,7 +96,13 @@ mod tests {
         let mut hv = hv_over(&mut buf);
         // SAFETY: hv describes `buf`.
         let r = unsafe { halt_with(&[], &mut hv, 0) };
-        assert_eq!(r, Err(GuestAccessError { gpa: 3584, size: 512 }));
+        assert_eq!(
+            r,
+            Err(GuestAccessError {
+                gpa: 3584,
+                size: 512
+            })
+        );
         put_halt(&mut buf, 0, 3583, 0);
         let mut hv = hv_over(&mut buf);
         // SAFETY: hv describes `buf`.
@@ -101,6 +115,12 @@ mod tests {
         let mut hv = hv_over(&mut buf);
         // SAFETY: hv describes `buf`.
         let r = unsafe { halt_with(&[], &mut hv, 60) };
-        assert_eq!(r, Err(GuestAccessError { gpa: 60, size: std::mem::size_of::<ukvm_halt>() }));
+        assert_eq!(
+            r,
+            Err(GuestAccessError {
+                gpa: 60,
+                size: std::mem::size_of::<ukvm_halt>()
+            })
+        );
     }
 }

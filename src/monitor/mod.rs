@@ -22,7 +22,11 @@ use crate::abi::{ukvm_gpa_t, UkvmHv};
 ///
 /// # Safety
 /// `hv` must point to a valid `struct ukvm_hv` with mapped guest memory.
-pub unsafe fn checked_gpa(hv: *const UkvmHv, gpa: ukvm_gpa_t, size: usize) -> Result<*mut u8, GuestAccessError> {
+pub unsafe fn checked_gpa(
+    hv: *const UkvmHv,
+    gpa: ukvm_gpa_t,
+    size: usize,
+) -> Result<*mut u8, GuestAccessError> {
     // SAFETY: forwarded caller guarantee.
     unsafe { GuestMem::from_hv(hv) }.ptr(gpa, size)
 }

@@ -44,7 +44,9 @@ pub fn name(m: &UkvmModule) -> String {
         return "(unnamed)".into();
     }
     // SAFETY: module names are NUL-terminated static C strings.
-    unsafe { CStr::from_ptr(m.name) }.to_string_lossy().into_owned()
+    unsafe { CStr::from_ptr(m.name) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// A module's usage line, if it has a usage callback.

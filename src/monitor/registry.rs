@@ -20,7 +20,9 @@ pub const VMEXITS_CAPACITY: usize = 64;
 /// `0..UKVM_HYPERCALL_MAX` (negative numbers included), a slot already
 /// taken, or a NULL handler.
 pub fn register_hypercall(table: &mut [HypercallFn], nr: c_int, f: HypercallFn) -> c_int {
-    let Ok(idx) = usize::try_from(nr) else { return -1 };
+    let Ok(idx) = usize::try_from(nr) else {
+        return -1;
+    };
     if idx >= HYPERCALL_MAX || idx >= table.len() || f.is_none() || table[idx].is_some() {
         return -1;
     }
@@ -88,7 +90,11 @@ impl Registry {
         if self.pollfds.len() >= self.module_count {
             return -1;
         }
-        self.pollfds.push(libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
+        self.pollfds.push(libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        });
         0
     }
 
@@ -116,15 +122,33 @@ mod tests {
         let mut t = [None; HYPERCALL_MAX];
         assert_eq!(register_hypercall(&mut t, 1, Some(hc_a)), 0);
         assert_eq!(register_hypercall(&mut t, 1, Some(hc_b)), -1, "duplicate");
-        assert_eq!(t[1].map(|f| f as usize), Some(hc_a as unsafe extern "C" fn(*mut UkvmHv, u64) as usize), "first one kept");
-        assert_eq!(register_hypercall(&mut t, 0, Some(hc_a)), 0, "0 is in range, as upstream");
-        assert_eq!(register_hypercall(&mut t, HYPERCALL_MAX as c_int - 1, Some(hc_a)), 0);
+        assert_eq!(
+            t[1].map(|f| f as usize),
+            Some(hc_a as unsafe extern "C" fn(*mut UkvmHv, u64) as usize),
+            "first one kept"
+        );
+        assert_eq!(
+            register_hypercall(&mut t, 0, Some(hc_a)),
+            0,
+            "0 is in range, as upstream"
+        );
+        assert_eq!(
+            register_hypercall(&mut t, HYPERCALL_MAX as c_int - 1, Some(hc_a)),
+            0
+        );
     }
 
     #[test]
     fn hypercall_out_of_range_is_refused() {
         let mut t = [None; HYPERCALL_MAX];
-        for nr in [HYPERCALL_MAX as c_int, HYPERCALL_MAX as c_int + 1, c_int::MAX, -1, -2, c_int::MIN] {
+        for nr in [
+            HYPERCALL_MAX as c_int,
+            HYPERCALL_MAX as c_int + 1,
+            c_int::MAX,
+            -1,
+            -2,
+            c_int::MIN,
+        ] {
             assert_eq!(register_hypercall(&mut t, nr, Some(hc_a)), -1, "nr={nr}");
         }
         assert!(t.iter().all(Option::is_none));

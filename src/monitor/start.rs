@@ -14,8 +14,19 @@ extern "C" {
     // Provided by the backend (crate::hv) and the ELF loader (crate::elf).
     fn ukvm_hv_mem_size(mem_size: *mut usize);
     fn ukvm_hv_init(mem_size: usize) -> *mut UkvmHv;
-    fn ukvm_elf_load(file: *const c_char, mem: *mut u8, mem_size: usize, p_entry: *mut ukvm_gpa_t, p_end: *mut ukvm_gpa_t);
-    fn ukvm_hv_vcpu_init(hv: *mut UkvmHv, gpa_ep: ukvm_gpa_t, gpa_kend: ukvm_gpa_t, cmdline: *mut *mut c_char);
+    fn ukvm_elf_load(
+        file: *const c_char,
+        mem: *mut u8,
+        mem_size: usize,
+        p_entry: *mut ukvm_gpa_t,
+        p_end: *mut ukvm_gpa_t,
+    );
+    fn ukvm_hv_vcpu_init(
+        hv: *mut UkvmHv,
+        gpa_ep: ukvm_gpa_t,
+        gpa_kend: ukvm_gpa_t,
+        cmdline: *mut *mut c_char,
+    );
     fn ukvm_hv_vcpu_loop(hv: *mut UkvmHv) -> c_int;
 }
 
@@ -36,7 +47,10 @@ pub fn prog_name(argv0: &[u8]) -> String {
 fn module_infos() -> Vec<ModuleInfo> {
     modules::all()
         .into_iter()
-        .map(|m| ModuleInfo { name: modules::name(m), usage: modules::usage(m) })
+        .map(|m| ModuleInfo {
+            name: modules::name(m),
+            usage: modules::usage(m),
+        })
         .collect()
 }
 
@@ -72,7 +86,10 @@ pub(crate) fn install_signal_handlers() {
         unsafe { libc::sigfillset(&mut sa.sa_mask) };
         // SAFETY: installs a handler for a catchable signal.
         if unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } == -1 {
-            diag::die_os("Could not install signal handler", &std::io::Error::last_os_error());
+            diag::die_os(
+                "Could not install signal handler",
+                &std::io::Error::last_os_error(),
+            );
         }
     }
 }
@@ -87,7 +104,9 @@ fn setup_modules(hv: *mut UkvmHv) {
         if unsafe { setup(hv) } != 0 {
             diag::warn(&format!("Module `{name}' setup failed"));
             if let Some(u) = modules::usage(m) {
-                diag::warn(&format!("Please check you have correctly specified:\n    {u}"));
+                diag::warn(&format!(
+                    "Please check you have correctly specified:\n    {u}"
+                ));
             }
             std::process::exit(1);
         }
@@ -118,9 +137,15 @@ unsafe fn write_cmdline(dst: *mut c_char, cmdline: &[u8]) {
 pub unsafe fn main(argc: c_int, argv: *mut *mut c_char) -> c_int {
     let n = usize::try_from(argc).unwrap_or(0);
     // SAFETY: argv has argc valid entries (caller guarantee).
-    let raw: Vec<*mut c_char> = (0..n).map(|i| unsafe { *argv.add(i) }).take_while(|p| !p.is_null()).collect();
+    let raw: Vec<*mut c_char> = (0..n)
+        .map(|i| unsafe { *argv.add(i) })
+        .take_while(|p| !p.is_null())
+        .collect();
     // SAFETY: every entry is a NUL-terminated string.
-    let bytes: Vec<&[u8]> = raw.iter().map(|&p| unsafe { CStr::from_ptr(p) }.to_bytes()).collect();
+    let bytes: Vec<&[u8]> = raw
+        .iter()
+        .map(|&p| unsafe { CStr::from_ptr(p) }.to_bytes())
+        .collect();
     let prog = prog_name(bytes.first().copied().unwrap_or(b""));
     let args = bytes.get(1..).unwrap_or(&[]);
 
@@ -143,7 +168,13 @@ pub unsafe fn main(argc: c_int, argv: *mut *mut c_char) -> c_int {
         if hv.is_null() {
             diag::die("Backend returned no hypervisor state");
         }
-        ukvm_elf_load(raw[opts.kernel + 1], (*hv).mem, (*hv).mem_size, &mut entry, &mut kend);
+        ukvm_elf_load(
+            raw[opts.kernel + 1],
+            (*hv).mem,
+            (*hv).mem_size,
+            &mut entry,
+            &mut kend,
+        );
         ukvm_hv_vcpu_init(hv, entry, kend, &mut cmdline);
         write_cmdline(cmdline, &opts.cmdline);
         setup_modules(hv);
