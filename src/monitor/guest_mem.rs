@@ -158,6 +158,35 @@ mod tests {
     }
 
     #[test]
+    fn agrees_with_wide_arithmetic_near_every_boundary() {
+        // Reference: the rule computed in 128 bits, where nothing wraps.
+        let reference = |mem: usize, gpa: u64, size: usize| {
+            let end = gpa as u128 + size as u128;
+            (gpa as u128) < mem as u128 && end <= u64::MAX as u128 && end < mem as u128
+        };
+        let mems = [0usize, 1, 2, 4096, 0x20_0000, usize::MAX - 1, usize::MAX];
+        let mut points: Vec<u64> = vec![0, 1, 2, u64::MAX - 1, u64::MAX, 1 << 63];
+        for m in mems {
+            for d in 0..3u64 {
+                points.push((m as u64).wrapping_sub(d));
+                points.push((m as u64).wrapping_add(d));
+            }
+        }
+        for &mem in &mems {
+            for &gpa in &points {
+                for &size in &points {
+                    let size = size as usize;
+                    assert_eq!(
+                        check_range(mem, gpa, size).is_ok(),
+                        reference(mem, gpa, size),
+                        "mem={mem:#x} gpa={gpa:#x} size={size:#x}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn empty_memory_refuses_everything() {
         assert!(check_range(0, 0, 0).is_err());
     }
