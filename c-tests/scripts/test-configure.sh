@@ -100,7 +100,7 @@ cargo)
     # No UKVM_LIB: Makefile.ukvm asks cargo for the library itself.
     step "configure without UKVM_LIB" env UKVM_CC="$cc" "$configure" "$src" net
     step "Makefile.ukvm builds the library with cargo" sh -c \
-        'grep -q "cargo build --release --lib" Makefile.ukvm && make -f Makefile.ukvm ukvm-bin'
+        'grep -q "cargo build --release --lib" Makefile.ukvm && grep -q "package.sh" Makefile.ukvm && make -f Makefile.ukvm ukvm-bin'
     step "--help lists core net" help_shows "core net"
     ;;
 located)
