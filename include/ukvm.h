@@ -162,6 +162,14 @@ extern struct ukvm_module ukvm_module_gdb;
 extern struct ukvm_module ukvm_module_dumpcore;
 
 /*
+ * The library's own blk and net modules (Rust; names "blk" and "net"):
+ * use one of these or upstream's ukvm_module_blk / ukvm_module_net, never
+ * both. See docs/modules.md.
+ */
+extern struct ukvm_module ukvm_module_rust_blk;
+extern struct ukvm_module ukvm_module_rust_net;
+
+/*
  * The gdb module's view of the backend. Each backend defines all of the
  * functions below; a backend without debugging support makes
  * ukvm_gdb_supported() and all the others return -1.

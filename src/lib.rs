@@ -8,6 +8,7 @@ pub mod diag;
 pub mod elf;
 pub mod ffi;
 pub mod hv;
+pub mod modules;
 pub mod monitor;
 
 pub use monitor::{checked_gpa, dispatch_hypercall, run_vmexit_handlers, GuestAccessError, HypercallOutcome};

@@ -45,16 +45,19 @@ else
 fi
 
 # Sizes of the data symbols (LP64): the hypercall table has
-# UKVM_HYPERCALL_MAX (11) pointers, struct ukvm_module is 4 pointers. The
+# UKVM_HYPERCALL_MAX (11) pointers, struct ukvm_module is 4 pointers (the
+# core's and the library's own blk and net modules). The
 # vmexit table is an incomplete array in C: any non-zero size will do.
 "${pfx}nm" -S -t d --defined-only "$pkg/libukvm.a" | awk 'NF == 4 { print $4, $2 + 0 }' > "$tmp/sizes"
 want_sizes="ukvm_core_hypercalls 88
-ukvm_module_core 32"
-if [ "$(grep -E '^(ukvm_core_hypercalls|ukvm_module_core) ' "$tmp/sizes" | sort)" = "$want_sizes" ] &&
+ukvm_module_core 32
+ukvm_module_rust_blk 32
+ukvm_module_rust_net 32"
+if [ "$(grep -E '^(ukvm_core_hypercalls|ukvm_module_core|ukvm_module_rust_blk|ukvm_module_rust_net) ' "$tmp/sizes" | sort)" = "$want_sizes" ] &&
    awk '$1 == "ukvm_core_vmexits" && $2 >= 16 { f = 1 } END { exit !f }' "$tmp/sizes"; then
     ok data-symbols-keep-upstream-sizes
 else
-    ko data-symbols-keep-upstream-sizes "$(grep -E 'hypercalls|module_core|vmexits' "$tmp/sizes")"
+    ko data-symbols-keep-upstream-sizes "$(grep -E 'hypercalls|module_|vmexits' "$tmp/sizes")"
 fi
 
 # cargo's own staticlib. nm skips the members that carry LLVM bitcode

@@ -1,0 +1,113 @@
+//! The BLKINFO, BLKWRITE and BLKREAD hypercalls over a [`Disk`]: every
+//! request is validated before any byte moves; a request the disk cannot
+//! serve gets `ret = -1`, never an assertion.
+
+use std::mem::size_of;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::access::Protections;
+use super::disk::{Disk, IoFail};
+use super::Fatal;
+use crate::abi::{ukvm_blkinfo, ukvm_blkread, ukvm_blkwrite, ukvm_gpa_t};
+use crate::diag;
+use crate::monitor::GuestMem;
+
+/// The blk module's state: the disk and the guest's protections.
+#[derive(Debug)]
+pub struct Blk {
+    pub disk: Disk,
+    pub prot: Protections,
+    /// The image name for messages.
+    pub name: String,
+    shrink_reported: AtomicBool,
+}
+
+/// A request struct's bytes must be readable and writable by the monitor.
+fn request<T: Copy>(mem: &GuestMem, prot: &Protections, gpa: ukvm_gpa_t, what: &'static str) -> Result<T, Fatal> {
+    mem.ptr(gpa, size_of::<T>())?;
+    if !prot.read_writable(gpa, size_of::<T>() as u64) {
+        return Err(Fatal::ReadOnlyRequest { what, gpa, size: size_of::<T>() });
+    }
+    Ok(mem.read(gpa)?)
+}
+
+impl Blk {
+    pub fn new(disk: Disk, prot: Protections, name: String) -> Blk {
+        Blk { disk, prot, name, shrink_reported: AtomicBool::new(false) }
+    }
+
+    /// BLKINFO: sector size, sector count and writability.
+    pub fn info(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
+        let mut info: ukvm_blkinfo = request(mem, &self.prot, gpa, "blk")?;
+        let g = self.disk.geometry();
+        info.sector_size = g.sector_size as _;
+        info.num_sectors = g.num_sectors as _;
+        info.rw = g.rw as _;
+        Ok(mem.write(gpa, info)?)
+    }
+
+    /// BLKWRITE: `len` guest bytes at `data` to the disk at `sector`.
+    pub fn write(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
+        let mut wr: ukvm_blkwrite = request(mem, &self.prot, gpa, "blk")?;
+        wr.ret = self.do_write(mem, wr.sector as u64, wr.data, wr.len as u64)?;
+        Ok(mem.write(gpa, wr)?)
+    }
+
+    /// BLKREAD: `len` bytes from the disk at `sector` into guest `data`.
+    pub fn read(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
+        let mut rd: ukvm_blkread = request(mem, &self.prot, gpa, "blk")?;
+        rd.ret = self.do_read(mem, rd.sector as u64, rd.data, rd.len as u64)?;
+        Ok(mem.write(gpa, rd)?)
+    }
+
+    fn do_write(&self, mem: &GuestMem, sector: u64, data: ukvm_gpa_t, len: u64) -> Result<i32, Fatal> {
+        let g = self.disk.geometry();
+        let Some(pos) = g.span(sector, len) else { return Ok(-1) };
+        if !g.rw {
+            return Ok(-1);
+        }
+        // In range of the disk, so len fits in usize; the buffer must be
+        // guest memory (upstream's check, fatal) the monitor can read.
+        let buf = mem.ptr(data, len as usize)?;
+        if !self.prot.readable(data, len) {
+            return Ok(-1);
+        }
+        // SAFETY: `ptr` checked len bytes at buf are guest memory and the
+        // protections say the host may read them; the vCPU is stopped.
+        match unsafe { self.disk.write_from(buf, len as usize, pos) } {
+            Ok(()) => Ok(0),
+            Err(_) => Ok(-1),
+        }
+    }
+
+    fn do_read(&self, mem: &GuestMem, sector: u64, data: ukvm_gpa_t, len: u64) -> Result<i32, Fatal> {
+        let g = self.disk.geometry();
+        let Some(pos) = g.span(sector, len) else { return Ok(-1) };
+        let buf = mem.ptr(data, len as usize)?;
+        if !self.prot.writable(data, len) {
+            return Ok(-1);
+        }
+        // SAFETY: as in do_write; the protections allow host writes.
+        match unsafe { self.disk.read_into(buf, len as usize, pos) } {
+            Ok(()) => Ok(0),
+            Err(IoFail::Eof { done }) => {
+                self.report_shrink(pos + done as u64);
+                Ok(-1)
+            }
+            Err(IoFail::Os(_)) => Ok(-1),
+        }
+    }
+
+    /// Say once, on stderr, that the image is shorter than at start-up.
+    fn report_shrink(&self, at: u64) {
+        if self.shrink_reported.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let now = self.disk.current_len().map_or("unknown".into(), |n| format!("{n} bytes"));
+        diag::warn(&format!(
+            "blk: disk image {} ended at byte {at} (now {now}, {} bytes at start-up); reads past its end fail",
+            self.name,
+            self.disk.geometry().capacity()
+        ));
+    }
+}

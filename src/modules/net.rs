@@ -1,0 +1,97 @@
+//! The NETINFO, NETWRITE and NETREAD hypercalls over a [`FrameIo`]: a
+//! frame the host refuses is `ret = -1` for the guest; a tap that has gone
+//! away ends the monitor with a message instead of spinning or asserting.
+
+use std::io;
+use std::mem::size_of;
+
+use super::access::Protections;
+use super::tap::FrameIo;
+use super::Fatal;
+use crate::abi::{ukvm_gpa_t, ukvm_netinfo, ukvm_netread, ukvm_netwrite};
+use crate::monitor::GuestMem;
+
+/// The net module's state.
+pub struct Net {
+    pub io: Box<dyn FrameIo>,
+    pub mac: [u8; 6],
+    pub prot: Protections,
+    /// The `--net=` value, for messages.
+    pub name: String,
+}
+
+fn request<T: Copy>(mem: &GuestMem, prot: &Protections, gpa: ukvm_gpa_t) -> Result<T, Fatal> {
+    mem.ptr(gpa, size_of::<T>())?;
+    if !prot.read_writable(gpa, size_of::<T>() as u64) {
+        return Err(Fatal::ReadOnlyRequest { what: "net", gpa, size: size_of::<T>() });
+    }
+    Ok(mem.read(gpa)?)
+}
+
+/// Errors that mean the tap itself is gone or unusable: polling would
+/// report it ready forever, so the guest could only spin.
+fn fatal_host_error(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EBADFD) | Some(libc::EBADF) | Some(libc::ENODEV) | Some(libc::ENXIO))
+}
+
+impl Net {
+    fn host_fatal(&self, call: &str, e: &io::Error) -> Fatal {
+        let gone = if e.raw_os_error() == Some(libc::EBADFD) { " (tap interface deleted?)" } else { "" };
+        Fatal::Host(format!("net: {call} on {} failed: {e}{gone}", self.name))
+    }
+
+    /// NETINFO: the guest's MAC address.
+    pub fn info(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
+        let mut info: ukvm_netinfo = request(mem, &self.prot, gpa)?;
+        info.mac_address = self.mac;
+        Ok(mem.write(gpa, info)?)
+    }
+
+    /// NETWRITE: send one frame. 0 when the whole frame was taken; -1 when
+    /// the host refused it (too short or long, interface down, no buffer).
+    pub fn write(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
+        let mut wr: ukvm_netwrite = request(mem, &self.prot, gpa)?;
+        let len = wr.len as usize;
+        let buf = mem.ptr(wr.data, len)?;
+        wr.ret = if !self.prot.readable(wr.data, len as u64) {
+            -1
+        } else {
+            // SAFETY: checked guest range, readable by the host; the vCPU
+            // is stopped in this hypercall.
+            let frame = unsafe { std::slice::from_raw_parts(buf as *const u8, len) };
+            match self.io.send(frame) {
+                Ok(n) if n == len => 0,
+                Ok(_) => -1,
+                Err(e) if fatal_host_error(&e) => return Err(self.host_fatal("write", &e)),
+                Err(_) => -1,
+            }
+        };
+        Ok(mem.write(gpa, wr)?)
+    }
+
+    /// NETREAD: receive one frame. 0 and its length; -1 when none is
+    /// waiting, or when it did not fit the guest's buffer (dropped: a cut
+    /// frame is never passed on as whole).
+    pub fn read(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
+        let mut rd: ukvm_netread = request(mem, &self.prot, gpa)?;
+        let len = rd.len as usize;
+        let buf = mem.ptr(rd.data, len)?;
+        if !self.prot.writable(rd.data, len as u64) {
+            rd.ret = -1;
+            return Ok(mem.write(gpa, rd)?);
+        }
+        // SAFETY: checked guest range, writable by the host; the vCPU is
+        // stopped in this hypercall.
+        let dst = unsafe { std::slice::from_raw_parts_mut(buf, len) };
+        match self.io.recv(dst) {
+            Ok(n) if n > 0 && n <= len => {
+                rd.len = n as _;
+                rd.ret = 0;
+            }
+            Ok(_) => rd.ret = -1,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => rd.ret = -1,
+            Err(e) => return Err(self.host_fatal("read", &e)),
+        }
+        Ok(mem.write(gpa, rd)?)
+    }
+}
