@@ -54,9 +54,24 @@ mod tests {
 
     fn text_at_0x10000() -> Protections {
         Protections::from_runs(vec![
-            Protection { index: 0, start: 0x10000, len: 0x1000, prot: libc::PROT_READ | libc::PROT_EXEC },
-            Protection { index: 1, start: 0x11000, len: 0x1000, prot: libc::PROT_READ | libc::PROT_WRITE },
-            Protection { index: 2, start: 0x12000, len: 0x1000, prot: libc::PROT_NONE },
+            Protection {
+                index: 0,
+                start: 0x10000,
+                len: 0x1000,
+                prot: libc::PROT_READ | libc::PROT_EXEC,
+            },
+            Protection {
+                index: 1,
+                start: 0x11000,
+                len: 0x1000,
+                prot: libc::PROT_READ | libc::PROT_WRITE,
+            },
+            Protection {
+                index: 2,
+                start: 0x12000,
+                len: 0x1000,
+                prot: libc::PROT_NONE,
+            },
         ])
     }
 

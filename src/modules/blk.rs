@@ -26,14 +26,23 @@ pub struct Blk {
 fn request<T: Copy>(mem: &GuestMem, prot: &Protections, gpa: ukvm_gpa_t, what: &'static str) -> Result<T, Fatal> {
     mem.ptr(gpa, size_of::<T>())?;
     if !prot.read_writable(gpa, size_of::<T>() as u64) {
-        return Err(Fatal::ReadOnlyRequest { what, gpa, size: size_of::<T>() });
+        return Err(Fatal::ReadOnlyRequest {
+            what,
+            gpa,
+            size: size_of::<T>(),
+        });
     }
     Ok(mem.read(gpa)?)
 }
 
 impl Blk {
     pub fn new(disk: Disk, prot: Protections, name: String) -> Blk {
-        Blk { disk, prot, name, shrink_reported: AtomicBool::new(false) }
+        Blk {
+            disk,
+            prot,
+            name,
+            shrink_reported: AtomicBool::new(false),
+        }
     }
 
     /// BLKINFO: sector size, sector count and writability.
@@ -103,7 +112,10 @@ impl Blk {
         if self.shrink_reported.swap(true, Ordering::Relaxed) {
             return;
         }
-        let now = self.disk.current_len().map_or("unknown".into(), |n| format!("{n} bytes"));
+        let now = self
+            .disk
+            .current_len()
+            .map_or("unknown".into(), |n| format!("{n} bytes"));
         diag::warn(&format!(
             "blk: disk image {} ended at byte {at} (now {now}, {} bytes at start-up); reads past its end fail",
             self.name,

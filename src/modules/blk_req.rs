@@ -16,7 +16,11 @@ impl Geometry {
     /// The geometry of an image of `file_size` bytes: whole 512-byte
     /// sectors only (a trailing partial sector is not visible, as upstream).
     pub fn for_size(file_size: u64, rw: bool) -> Self {
-        Geometry { sector_size: SECTOR_SIZE, num_sectors: file_size / SECTOR_SIZE, rw }
+        Geometry {
+            sector_size: SECTOR_SIZE,
+            num_sectors: file_size / SECTOR_SIZE,
+            rw,
+        }
     }
 
     /// Bytes the guest can address.
@@ -85,7 +89,11 @@ mod tests {
 
     #[test]
     fn huge_disks_do_not_overflow() {
-        let g = Geometry { sector_size: 512, num_sectors: u64::MAX / 256, rw: true };
+        let g = Geometry {
+            sector_size: 512,
+            num_sectors: u64::MAX / 256,
+            rw: true,
+        };
         assert_eq!(g.capacity(), u64::MAX);
         assert_eq!(g.span(1 << 40, 512), Some(1 << 49));
         assert_eq!(g.span(u64::MAX / 512, 0), None, "beyond off_t");

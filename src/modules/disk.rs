@@ -43,7 +43,10 @@ impl Disk {
         if end < 0 {
             return Err(io::Error::last_os_error());
         }
-        Ok(Disk { geometry: Geometry::for_size(end as u64, rw), file })
+        Ok(Disk {
+            geometry: Geometry::for_size(end as u64, rw),
+            file,
+        })
     }
 
     /// A disk over `file` with a geometry of the caller's choosing (a

@@ -52,7 +52,10 @@ struct NetArgs {
     target: Option<String>,
     mac: Option<[u8; 6]>,
 }
-static NET_ARGS: Mutex<NetArgs> = Mutex::new(NetArgs { target: None, mac: None });
+static NET_ARGS: Mutex<NetArgs> = Mutex::new(NetArgs {
+    target: None,
+    mac: None,
+});
 static NET: OnceLock<Net> = OnceLock::new();
 
 fn arg_bytes<'a>(arg: *const c_char) -> Option<&'a [u8]> {
@@ -85,12 +88,14 @@ fn finish(r: Result<(), Fatal>) {
 // ---- blk ----------------------------------------------------------------
 
 unsafe extern "C" fn blk_cmdarg(arg: *mut c_char) -> c_int {
-    guard("blk handle_cmdarg", || match arg_bytes(arg).and_then(|a| a.strip_prefix(b"--disk=")) {
-        Some(path) => {
-            *DISK_ARG.lock().unwrap_or_else(|e| e.into_inner()) = Some(OsStr::from_bytes(path).to_owned());
-            0
+    guard("blk handle_cmdarg", || {
+        match arg_bytes(arg).and_then(|a| a.strip_prefix(b"--disk=")) {
+            Some(path) => {
+                *DISK_ARG.lock().unwrap_or_else(|e| e.into_inner()) = Some(OsStr::from_bytes(path).to_owned());
+                0
+            }
+            None => -1,
         }
-        None => -1,
     })
 }
 
@@ -100,7 +105,9 @@ unsafe extern "C" fn blk_usage() -> *mut c_char {
 
 unsafe extern "C" fn blk_setup(_hv: *mut UkvmHv) -> c_int {
     guard("blk setup", || {
-        let Some(path) = DISK_ARG.lock().unwrap_or_else(|e| e.into_inner()).clone() else { return -1 };
+        let Some(path) = DISK_ARG.lock().unwrap_or_else(|e| e.into_inner()).clone() else {
+            return -1;
+        };
         let name = path.to_string_lossy().into_owned();
         let disk = match Disk::open(&path) {
             Ok(d) => d,
@@ -115,12 +122,18 @@ unsafe extern "C" fn blk_setup(_hv: *mut UkvmHv) -> c_int {
             (UKVM_HYPERCALL_BLKWRITE, blk_write),
             (UKVM_HYPERCALL_BLKREAD, blk_read),
         ];
-        if register("blk", &calls) { 0 } else { -1 }
+        if register("blk", &calls) {
+            0
+        } else {
+            -1
+        }
     })
 }
 
 fn with_blk(hv: *mut UkvmHv, f: impl FnOnce(&Blk, &GuestMem) -> Result<(), Fatal>) {
-    let Some(blk) = BLK.get() else { diag::die("blk: hypercall before setup") };
+    let Some(blk) = BLK.get() else {
+        diag::die("blk: hypercall before setup")
+    };
     // SAFETY: dispatch passes the live monitor state.
     let mem = unsafe { GuestMem::from_hv(hv) };
     finish(f(blk, &mem))
@@ -200,7 +213,12 @@ unsafe extern "C" fn net_setup(_hv: *mut UkvmHv) -> c_int {
             Err(e) => diag::die_os(&format!("Could not attach interface: {target}"), &e),
         };
         let fd = tap.poll_fd();
-        let net = Net { io: Box::new(tap), mac: mac.unwrap_or_else(random_mac), prot: Protections::current(), name: target };
+        let net = Net {
+            io: Box::new(tap),
+            mac: mac.unwrap_or_else(random_mac),
+            prot: Protections::current(),
+            name: target,
+        };
         if NET.set(net).is_err() {
             diag::warn("net: set up twice");
             return -1;
@@ -224,7 +242,9 @@ unsafe extern "C" fn net_setup(_hv: *mut UkvmHv) -> c_int {
 }
 
 fn with_net(hv: *mut UkvmHv, f: impl FnOnce(&Net, &GuestMem) -> Result<(), Fatal>) {
-    let Some(net) = NET.get() else { diag::die("net: hypercall before setup") };
+    let Some(net) = NET.get() else {
+        diag::die("net: hypercall before setup")
+    };
     // SAFETY: dispatch passes the live monitor state.
     let mem = unsafe { GuestMem::from_hv(hv) };
     finish(f(net, &mem))

@@ -23,7 +23,11 @@ pub struct Net {
 fn request<T: Copy>(mem: &GuestMem, prot: &Protections, gpa: ukvm_gpa_t) -> Result<T, Fatal> {
     mem.ptr(gpa, size_of::<T>())?;
     if !prot.read_writable(gpa, size_of::<T>() as u64) {
-        return Err(Fatal::ReadOnlyRequest { what: "net", gpa, size: size_of::<T>() });
+        return Err(Fatal::ReadOnlyRequest {
+            what: "net",
+            gpa,
+            size: size_of::<T>(),
+        });
     }
     Ok(mem.read(gpa)?)
 }
@@ -31,12 +35,19 @@ fn request<T: Copy>(mem: &GuestMem, prot: &Protections, gpa: ukvm_gpa_t) -> Resu
 /// Errors that mean the tap itself is gone or unusable: polling would
 /// report it ready forever, so the guest could only spin.
 fn fatal_host_error(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(libc::EBADFD) | Some(libc::EBADF) | Some(libc::ENODEV) | Some(libc::ENXIO))
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EBADFD) | Some(libc::EBADF) | Some(libc::ENODEV) | Some(libc::ENXIO)
+    )
 }
 
 impl Net {
     fn host_fatal(&self, call: &str, e: &io::Error) -> Fatal {
-        let gone = if e.raw_os_error() == Some(libc::EBADFD) { " (tap interface deleted?)" } else { "" };
+        let gone = if e.raw_os_error() == Some(libc::EBADFD) {
+            " (tap interface deleted?)"
+        } else {
+            ""
+        };
         Fatal::Host(format!("net: {call} on {} failed: {e}{gone}", self.name))
     }
 
@@ -70,8 +81,10 @@ impl Net {
     }
 
     /// NETREAD: receive one frame. 0 and its length; -1 when none is
-    /// waiting, or when it did not fit the guest's buffer (dropped: a cut
-    /// frame is never passed on as whole).
+    /// waiting. A Linux tap cuts a frame longer than the buffer to the
+    /// buffer's size without telling (as upstream gets it); a [`FrameIo`]
+    /// that reports the longer length gets the frame dropped (-1) instead
+    /// of a length larger than the guest's buffer.
     pub fn read(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
         let mut rd: ukvm_netread = request(mem, &self.prot, gpa)?;
         let len = rd.len as usize;

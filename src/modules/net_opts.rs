@@ -19,7 +19,9 @@ pub enum NetTarget {
 impl NetTarget {
     /// Parse the text after `--net=`.
     pub fn parse(s: &str) -> NetTarget {
-        let Some(num) = s.strip_prefix('@') else { return NetTarget::Tap(s.to_owned()) };
+        let Some(num) = s.strip_prefix('@') else {
+            return NetTarget::Tap(s.to_owned());
+        };
         if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
             return NetTarget::BadFd(s.to_owned());
         }
@@ -78,7 +80,16 @@ mod tests {
 
     #[test]
     fn bad_descriptors_are_not_guessed() {
-        for s in ["@", "@x", "@3x", "@-1", "@+3", "@ 3", "@2147483648", "@99999999999999999999"] {
+        for s in [
+            "@",
+            "@x",
+            "@3x",
+            "@-1",
+            "@+3",
+            "@ 3",
+            "@2147483648",
+            "@99999999999999999999",
+        ] {
             assert_eq!(NetTarget::parse(s), NetTarget::BadFd(s.into()), "{s}");
         }
         assert_eq!(NetTarget::parse("@x").to_string(), "@x");
@@ -96,9 +107,19 @@ mod tests {
     #[test]
     fn malformed_macs_are_refused() {
         for s in [
-            "", "02:00:00:00:00", "02:00:00:00:00:01:02", "02:00:00:00:00:01 ", " 02:00:00:00:00:01",
-            "02:00:00:00:00:001", "02:00:00:00:00:", "02::00:00:00:01", "0g:00:00:00:00:01",
-            "02-00-00-00-00-01", "+2:00:00:00:00:01", "0x:00:00:00:00:01", "02:00:00:00:00:01x",
+            "",
+            "02:00:00:00:00",
+            "02:00:00:00:00:01:02",
+            "02:00:00:00:00:01 ",
+            " 02:00:00:00:00:01",
+            "02:00:00:00:00:001",
+            "02:00:00:00:00:",
+            "02::00:00:00:01",
+            "0g:00:00:00:00:01",
+            "02-00-00-00-00-01",
+            "+2:00:00:00:00:01",
+            "0x:00:00:00:00:01",
+            "02:00:00:00:00:01x",
         ] {
             assert_eq!(parse_mac(s), None, "{s:?}");
         }

@@ -79,7 +79,9 @@ impl Tap {
                 if fl == -1 || unsafe { libc::fcntl(*fd, libc::F_SETFL, fl | libc::O_NONBLOCK) } == -1 {
                     return Err(io::Error::last_os_error());
                 }
-                Ok(Tap { fd: TapFd::Inherited(*fd) })
+                Ok(Tap {
+                    fd: TapFd::Inherited(*fd),
+                })
             }
             NetTarget::Tap(name) => Tap::attach_name(name),
         }
@@ -89,7 +91,10 @@ impl Tap {
         check_interface(name)?;
         // SAFETY: open with a constant path; the result is checked.
         let raw = unsafe {
-            libc::open(c"/dev/net/tun".as_ptr(), libc::O_RDWR | libc::O_NONBLOCK | libc::O_CLOEXEC)
+            libc::open(
+                c"/dev/net/tun".as_ptr(),
+                libc::O_RDWR | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            )
         };
         if raw == -1 {
             return Err(io::Error::last_os_error());
