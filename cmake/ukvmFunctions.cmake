@@ -2,7 +2,10 @@
 #
 #   ukvm_add_monitor(<target>
 #       [SOURCEDIR <dir>]            where upstream's ukvm_module_*.c live
-#       [MODULES <name>...]          any of: net blk gdb dumpcore
+#       [MODULES <name>...]          any of: net blk gdb dumpcore, and
+#                                    rust-net rust-blk (the library's own
+#                                    net and blk, no SOURCEDIR needed; not
+#                                    together with net / blk)
 #       [EXTRA_MODULES <spec>...]    third-party modules: NAME=PATH or PATH
 #       [SOURCES <file>...])         more sources that are not modules
 #
@@ -87,18 +90,30 @@ function(ukvm_add_monitor target)
     set(dir "${CMAKE_CURRENT_BINARY_DIR}/${target}.ukvm")
     file(MAKE_DIRECTORY "${dir}")
 
+    set(c_modules "")
     foreach(m IN LISTS ARG_MODULES)
-        if(NOT m IN_LIST UKVM_BUILTIN_MODULES)
-            message(FATAL_ERROR "ukvm_add_monitor: invalid module: ${m} (known: ${UKVM_BUILTIN_MODULES})")
+        if(m MATCHES "^rust-(blk|net)$")
+            if(CMAKE_MATCH_1 IN_LIST ARG_MODULES)
+                message(FATAL_ERROR "ukvm_add_monitor: modules '${CMAKE_MATCH_1}' and '${m}' both provide ${CMAKE_MATCH_1}: choose one")
+            endif()
+        elseif(NOT m IN_LIST UKVM_BUILTIN_MODULES)
+            message(FATAL_ERROR "ukvm_add_monitor: invalid module: ${m} (known: ${UKVM_BUILTIN_MODULES} rust-blk rust-net)")
+        else()
+            list(APPEND c_modules "${m}")
         endif()
     endforeach()
-    if(ARG_MODULES AND NOT EXISTS "${ARG_SOURCEDIR}")
+    if(c_modules AND NOT EXISTS "${ARG_SOURCEDIR}")
         message(FATAL_ERROR "ukvm_add_monitor: MODULES need SOURCEDIR, the directory with ukvm_module_*.c")
     endif()
 
     set(names "")
     set(module_sources "")
     foreach(m IN LISTS UKVM_BUILTIN_MODULES)
+        # The library's own module takes its C counterpart's place.
+        if("rust-${m}" IN_LIST ARG_MODULES)
+            list(APPEND names "rust_${m}")
+            continue()
+        endif()
         if(NOT m IN_LIST ARG_MODULES)
             continue()
         endif()
@@ -122,7 +137,7 @@ function(ukvm_add_monitor target)
     set(extra_sources "")
     foreach(spec IN LISTS ARG_EXTRA_MODULES)
         _ukvm_parse_extra("${spec}" name path)
-        if(name STREQUAL "core" OR name IN_LIST names)
+        if(name MATCHES "^(core|rust_blk|rust_net)$" OR name IN_LIST names)
             message(FATAL_ERROR "ukvm_add_monitor: module name '${name}' is already in use")
         endif()
         list(APPEND names "${name}")

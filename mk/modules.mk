@@ -15,6 +15,8 @@ TEST_TARGETS += test-modules
 modules-deps:
 	@compat/need iproute2
 
-test-modules: rust-deps modules-deps
+test-modules: rust-lib modules-deps
 	cd $(TOP) && $(CARGO) test --lib -- modules::
 	cd $(TOP) && $(CARGO) test --test modules_blk --test modules_net --test modules_ffi
+	sh $(TOP)/c-tests/scripts/test-configure.sh rust $(BUILD)/modules/configure-rust \
+	    $(BUILD)/modules $(RUST_PKG)/$(RUST_HOST)/libukvm.a cc

@@ -3,7 +3,8 @@
 #
 #   test-configure.sh SCENARIO WORKDIR SOLO5_UKVM_DIR LIBUKVM CC [EMULATOR...]
 #
-# Scenarios: solo5 extra static included cargo located errors.
+# Scenarios: solo5 extra static included cargo located errors rust.
+# (rust needs no Solo5 source: SOLO5_UKVM_DIR may be any directory.)
 
 scenario=$1 work=$2 src=$3 lib=$4 cc=$5
 shift 5
@@ -117,6 +118,29 @@ located)
         fake-solo5/ukvm-configure "$src" blk
     step "make ukvm-bin" make -f Makefile.ukvm ukvm-bin
     step "--help lists core blk" help_shows "core blk"
+    ;;
+rust)
+    # The library's own modules: no module source at all.
+    mkdir -p nosrc
+    step "configure rust-net rust-blk with an empty SOURCEDIR" configure nosrc rust-net rust-blk
+    step "make ukvm-bin" make -f Makefile.ukvm ukvm-bin
+    step "--help lists core blk net" help_shows "core blk net"
+    step "--help shows upstream's blk and net options" sh -c \
+        "$emu ./ukvm-bin --help 2>&1 | grep -qxF '    --disk=IMAGE (file exposed to the unikernel as a raw block device)' &&
+         $emu ./ukvm-bin --help 2>&1 | grep -qxF '    [ --net-mac=HWADDR ] (guest MAC address)'"
+    step "the module list names the Rust structs in upstream's order" sh -c \
+        'make -f Makefile.ukvm _build-ukvm/ukvm_modules.c >/dev/null && tr -d "\n " < _build-ukvm/ukvm_modules.c | grep -qF "&ukvm_module_core,&ukvm_module_rust_blk,&ukvm_module_rust_net,NULL"'
+    step "a malformed --net-mac is refused with upstream's warning and usage" \
+        expect_output 1 "Malformed mac address: zz" $emu ./ukvm-bin --net-mac=zz x.ukvm
+    # Stand-ins, so that blk and net are known modules of this SOURCEDIR.
+    touch nosrc/ukvm_module_blk.c nosrc/ukvm_module_net.c
+    step "blk and rust-blk together are refused" \
+        expect_output 1 "error: Modules 'blk' and 'rust-blk' both provide blk: choose one" configure nosrc rust-blk blk
+    step "net and rust-net together are refused" \
+        expect_output 1 "error: Modules 'net' and 'rust-net' both provide net: choose one" configure nosrc net rust-net
+    step "rust_blk is not a third-party name" \
+        expect_output 1 "error: Module name 'rust_blk' is already in use" \
+        configure nosrc "rust_blk=$example/ukvm_module_example.c"
     ;;
 errors)
     step "no arguments: usage, exit 1" expect_output 1 '^Usage: ukvm-configure SOURCEDIR' "$configure"
