@@ -132,6 +132,9 @@ else
     skip=$((skip + 1))
 fi
 
+# Solo5's own test unikernels, when the payload has them.
+. ./solo5-check.sh
+
 # Boot-to-exit time of hello (informational; /proc/uptime ticks are 10 ms).
 uptime_cs() {
     read -r up _ </proc/uptime

@@ -25,7 +25,7 @@ A64_GUEST_DEPS := $(TOP)/guests/rt.h $(TOP)/include/ukvm_guest.h
 
 TEST_TARGETS += test-aarch64
 
-.PHONY: aarch64-tools aarch64-guests aarch64-monitor aarch64-io-monitors test-aarch64
+.PHONY: aarch64-tools aarch64-guests aarch64-monitor aarch64-io-monitors aarch64-solo5-tests test-aarch64
 .SECONDARY: $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.o) $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o
 
 aarch64-tools:
@@ -63,9 +63,16 @@ aarch64-io-monitors: aarch64-tools
 	    test -x ukvm-bin || exit 1; \
 	done; fi
 
-test-aarch64: aarch64-guests aarch64-monitor aarch64-io-monitors
+# Solo5's own test unikernels (tests/test_*), built for AArch64 from SOLO5_SRC.
+A64_SOLO5_OUT := $(A64_OUT)/solo5-tests
+aarch64-solo5-tests: aarch64-tools
+	sh $(TOP)/guests/solo5/build.sh $(SOLO5_SRC) $(A64_SOLO5_OUT)
+
+test-aarch64: aarch64-guests aarch64-monitor aarch64-io-monitors aarch64-solo5-tests
 	rm -rf $(A64_PAYLOAD) && mkdir -p $(A64_PAYLOAD)
 	cp $(A64_MONITOR) $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.ukvm) $(TOP)/guests/check.sh $(A64_PAYLOAD)/
+	cp $(TOP)/guests/solo5/check.sh $(A64_PAYLOAD)/solo5-check.sh
+	if ls $(A64_SOLO5_OUT)/*.ukvm >/dev/null 2>&1; then cp $(A64_SOLO5_OUT)/*.ukvm $(A64_PAYLOAD)/; fi
 	for m in $(A64_IO_MODULES); do \
 	    if [ -x $(A64_OUT)/ukvm-bin-$$m/ukvm-bin ]; then cp $(A64_OUT)/ukvm-bin-$$m/ukvm-bin $(A64_PAYLOAD)/ukvm-bin-$$m; fi; \
 	done
