@@ -25,11 +25,16 @@ A64_GUEST_DEPS := $(TOP)/guests/rt.h $(TOP)/include/ukvm_guest.h
 
 TEST_TARGETS += test-aarch64
 
-.PHONY: aarch64-tools aarch64-guests aarch64-monitor aarch64-io-monitors aarch64-solo5-tests test-aarch64
+.PHONY: aarch64-tools aarch64-unit aarch64-guests aarch64-monitor aarch64-io-monitors aarch64-solo5-tests test-aarch64
 .SECONDARY: $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.o) $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o
 
 aarch64-tools:
-	@$(TOP)/compat/need --rust-target $(A64_TRIPLE) gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	@$(TOP)/compat/need --rust-target $(A64_TRIPLE) gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+
+A64_CARGO_ENV := CARGO_TARGET_DIR=$(A64_CARGO_DIR) \
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=$(A64_CC) \
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER=qemu-aarch64
 
 $(A64_GUEST_OUT)/%.o: $(TOP)/guests/%.c $(A64_GUEST_DEPS) | aarch64-tools
 	@mkdir -p $(@D)
@@ -45,10 +50,13 @@ $(A64_GUEST_OUT)/%.ukvm: $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o $(A64_GU
 aarch64-guests: $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.ukvm)
 
 aarch64-monitor: aarch64-tools
-	cd $(TOP) && CARGO_TARGET_DIR=$(A64_CARGO_DIR) \
-	    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=$(A64_CC) \
-	    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
-	    cargo build --release --target $(A64_TRIPLE) --example run_guest
+	cd $(TOP) && $(A64_CARGO_ENV) cargo build --release --target $(A64_TRIPLE) --example run_guest
+
+# The backend's unit tests (pure parts, exit decoding, register ids against
+# kvm-bindings' arm64 UAPI) built for AArch64 and run under qemu-user.
+aarch64-unit: aarch64-tools
+	cd $(TOP) && $(A64_CARGO_ENV) cargo test --target $(A64_TRIPLE) --lib -- arch:: hv::
+	cd $(TOP) && $(A64_CARGO_ENV) cargo test --target $(A64_TRIPLE) --test arch_paging --test arch_abi
 
 # Monitors with one upstream I/O module each (blk, net), made with our
 # ukvm-configure from SOLO5_SRC; without SOLO5_SRC check.sh skips those cases.
@@ -68,7 +76,7 @@ A64_SOLO5_OUT := $(A64_OUT)/solo5-tests
 aarch64-solo5-tests: aarch64-tools
 	sh $(TOP)/guests/solo5/build.sh $(SOLO5_SRC) $(A64_SOLO5_OUT)
 
-test-aarch64: aarch64-guests aarch64-monitor aarch64-io-monitors aarch64-solo5-tests
+test-aarch64: aarch64-unit aarch64-guests aarch64-monitor aarch64-io-monitors aarch64-solo5-tests
 	rm -rf $(A64_PAYLOAD) && mkdir -p $(A64_PAYLOAD)
 	cp $(A64_MONITOR) $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.ukvm) $(TOP)/guests/check.sh $(A64_PAYLOAD)/
 	cp $(TOP)/guests/solo5/check.sh $(A64_PAYLOAD)/solo5-check.sh

@@ -7,8 +7,8 @@ use std::os::fd::AsRawFd;
 use std::os::raw::{c_char, c_void};
 
 use kvm_bindings::{
-    kvm_userspace_memory_region, kvm_vcpu_init, KVM_EXIT_FAIL_ENTRY, KVM_EXIT_INTERNAL_ERROR,
-    KVM_EXIT_MMIO,
+    kvm_run, kvm_userspace_memory_region, kvm_vcpu_init, KVM_EXIT_FAIL_ENTRY,
+    KVM_EXIT_INTERNAL_ERROR, KVM_EXIT_MMIO,
 };
 use kvm_ioctls::{Kvm, VcpuFd, VmFd};
 use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
@@ -190,6 +190,37 @@ fn counter_frequency() -> u64 {
     f
 }
 
+/// The exit a `kvm_run` area describes, copied out.
+pub fn decode_run(run: &kvm_run) -> Exit {
+    match run.exit_reason {
+        KVM_EXIT_MMIO => {
+            // SAFETY: exit_reason says the mmio member is the live one.
+            let m = unsafe { run.__bindgen_anon_1.mmio };
+            Exit::Mmio(MmioAccess {
+                addr: m.phys_addr,
+                is_write: m.is_write != 0,
+                len: m.len,
+                data: m.data,
+            })
+        }
+        KVM_EXIT_FAIL_ENTRY => {
+            // SAFETY: exit_reason says the fail_entry member is the live one.
+            let f = unsafe { run.__bindgen_anon_1.fail_entry };
+            Exit::FailEntry {
+                reason: f.hardware_entry_failure_reason,
+            }
+        }
+        KVM_EXIT_INTERNAL_ERROR => {
+            // SAFETY: exit_reason says the internal member is the live one.
+            let i = unsafe { run.__bindgen_anon_1.internal };
+            Exit::InternalError {
+                suberror: i.suberror,
+            }
+        }
+        reason => Exit::Other { reason },
+    }
+}
+
 impl Vcpu for KvmVm {
     fn run(&mut self) -> Result<(), RunError> {
         match self.vcpu.run() {
@@ -199,37 +230,58 @@ impl Vcpu for KvmVm {
     }
 
     fn exit(&mut self) -> Exit {
-        let run = self.vcpu.get_kvm_run();
-        match run.exit_reason {
-            KVM_EXIT_MMIO => {
-                // SAFETY: exit_reason says the mmio member is the live one.
-                let m = unsafe { run.__bindgen_anon_1.mmio };
-                Exit::Mmio(MmioAccess {
-                    addr: m.phys_addr,
-                    is_write: m.is_write != 0,
-                    len: m.len,
-                    data: m.data,
-                })
-            }
-            KVM_EXIT_FAIL_ENTRY => {
-                // SAFETY: exit_reason says the fail_entry member is the live one.
-                let f = unsafe { run.__bindgen_anon_1.fail_entry };
-                Exit::FailEntry {
-                    reason: f.hardware_entry_failure_reason,
-                }
-            }
-            KVM_EXIT_INTERNAL_ERROR => {
-                // SAFETY: exit_reason says the internal member is the live one.
-                let i = unsafe { run.__bindgen_anon_1.internal };
-                Exit::InternalError {
-                    suberror: i.suberror,
-                }
-            }
-            reason => Exit::Other { reason },
-        }
+        decode_run(self.vcpu.get_kvm_run())
     }
 
     fn pc(&mut self) -> io::Result<u64> {
         self.get_reg(REG_PC)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mmio_exit_is_copied_out() {
+        let mut run = kvm_run {
+            exit_reason: KVM_EXIT_MMIO,
+            ..Default::default()
+        };
+        // Writing a union field is safe; reading it back is decode_run's job.
+        run.__bindgen_anon_1.mmio.phys_addr = 0x1_0000_0010;
+        run.__bindgen_anon_1.mmio.len = 4;
+        run.__bindgen_anon_1.mmio.is_write = 1;
+        run.__bindgen_anon_1.mmio.data = [0x78, 0x56, 0x34, 0x12, 0, 0, 0, 0];
+        assert_eq!(
+            decode_run(&run),
+            Exit::Mmio(MmioAccess {
+                addr: 0x1_0000_0010,
+                is_write: true,
+                len: 4,
+                data: [0x78, 0x56, 0x34, 0x12, 0, 0, 0, 0]
+            })
+        );
+    }
+
+    #[test]
+    fn other_exits_keep_their_numbers() {
+        let mut run = kvm_run {
+            exit_reason: KVM_EXIT_FAIL_ENTRY,
+            ..Default::default()
+        };
+        run.__bindgen_anon_1.fail_entry.hardware_entry_failure_reason = 0x42;
+        assert_eq!(decode_run(&run), Exit::FailEntry { reason: 0x42 });
+        let mut run = kvm_run {
+            exit_reason: KVM_EXIT_INTERNAL_ERROR,
+            ..Default::default()
+        };
+        run.__bindgen_anon_1.internal.suberror = 3;
+        assert_eq!(decode_run(&run), Exit::InternalError { suberror: 3 });
+        let run = kvm_run {
+            exit_reason: 24,
+            ..Default::default()
+        };
+        assert_eq!(decode_run(&run), Exit::Other { reason: 24 });
     }
 }

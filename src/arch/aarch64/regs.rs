@@ -265,4 +265,31 @@ mod tests {
         assert_eq!(regs[7].value, 0x1000);
         assert_eq!(regs[8].value, 0x10_0000);
     }
+
+    /// On AArch64, check our spelled-out ids against the kernel UAPI as
+    /// kvm-bindings has it.
+    #[cfg(target_arch = "aarch64")]
+    #[test]
+    fn ids_match_kvm_bindings() {
+        use kvm_bindings::{kvm_regs, user_pt_regs};
+        use std::mem::offset_of;
+        assert_eq!(KVM_REG_ARM64, kvm_bindings::KVM_REG_ARM64);
+        assert_eq!(KVM_REG_SIZE_U64, kvm_bindings::KVM_REG_SIZE_U64);
+        assert_eq!(KVM_REG_ARM_CORE, u64::from(kvm_bindings::KVM_REG_ARM_CORE));
+        assert_eq!(
+            KVM_REG_ARM64_SYSREG,
+            u64::from(kvm_bindings::KVM_REG_ARM64_SYSREG)
+        );
+        let regs = offset_of!(kvm_regs, regs) as u64;
+        assert_eq!(
+            REG_X0,
+            core_reg(regs + offset_of!(user_pt_regs, regs) as u64)
+        );
+        assert_eq!(REG_PC, core_reg(regs + offset_of!(user_pt_regs, pc) as u64));
+        assert_eq!(
+            REG_PSTATE,
+            core_reg(regs + offset_of!(user_pt_regs, pstate) as u64)
+        );
+        assert_eq!(REG_SP_EL1, core_reg(offset_of!(kvm_regs, sp_el1) as u64));
+    }
 }
