@@ -1,22 +1,90 @@
-# modules.mk: the library's Rust blk and net modules (src/modules/), tested on this machine.
+# modules.mk: the library's Rust blk and net modules (src/modules/): tests here and under real KVM in the emulated AArch64 host.
 #
-#   make test-modules   unit tests (modules::), the hypercalls over test memory
-#                       with real files and error-injecting files (EIO, ENOSPC),
-#                       real taps in a private network namespace (skipped
-#                       loudly without root or /dev/net/tun), the C-ABI module
-#                       structs in child processes, ukvm-configure's rust-blk /
-#                       rust-net selection linking a monitor, and the guests of
-#                       tests/modules_guests/ under real KVM in the emulated
-#                       AArch64 host (see below).
+#   make test-modules          all of the below
+#   make test-modules-local    unit tests (modules::); the hypercalls over test
+#                              memory with real and error-injecting files (EIO,
+#                              ENOSPC), real taps in a private network namespace
+#                              (skipped loudly without root or /dev/net/tun);
+#                              the C-ABI module structs in child processes;
+#                              ukvm-configure's rust-blk / rust-net selection
+#   make test-modules-aarch64  in the emulated AArch64 host (compat/testhost):
+#                              the backend's blk and netecho guests, hostile
+#                              requests and host faults (tests/modules_guests/),
+#                              and a side-by-side benchmark against upstream's
+#                              C modules when SOLO5_SRC is there
+#   make modules-upstream-bins monitors for compat/upstream/test-upstream
+#                              --monitor rust (UKVM_BINS=$(MOD_UPSTREAM_BINS)):
+#                              each test's modules, blk and net the Rust ones
 
-.PHONY: test-modules modules-deps
+MOD_OUT := $(BUILD)/modules
+MOD_A64 := $(MOD_OUT)/aarch64
+MOD_GUESTS := iohostile iobench
+MOD_PAYLOAD := $(MOD_A64)/payload
+MOD_UPSTREAM_BINS := $(MOD_A64)/ukvm-bins-rust
+
+.PHONY: test-modules test-modules-local test-modules-aarch64 modules-deps modules-guests \
+    modules-monitors-aarch64 modules-upstream-bins
+.SECONDARY: $(MOD_GUESTS:%=$(MOD_A64)/%.o)
 TEST_TARGETS += test-modules
+
+test-modules: test-modules-local test-modules-aarch64
 
 modules-deps:
 	@compat/need iproute2
 
-test-modules: rust-lib modules-deps
+test-modules-local: rust-lib modules-deps
 	cd $(TOP) && $(CARGO) test --lib -- modules::
 	cd $(TOP) && $(CARGO) test --test modules_blk --test modules_net --test modules_ffi
-	sh $(TOP)/c-tests/scripts/test-configure.sh rust $(BUILD)/modules/configure-rust \
-	    $(BUILD)/modules $(RUST_PKG)/$(RUST_HOST)/libukvm.a cc
+	sh $(TOP)/c-tests/scripts/test-configure.sh rust $(MOD_OUT)/configure-rust \
+	    $(MOD_OUT) $(RUST_PKG)/$(RUST_HOST)/libukvm.a cc
+
+$(MOD_A64)/%.o: $(TOP)/tests/modules_guests/%.c $(A64_GUEST_DEPS) | aarch64-tools
+	@mkdir -p $(@D)
+	$(A64_CC) $(A64_GUEST_CFLAGS) -I$(TOP)/guests -c $< -o $@
+
+$(MOD_A64)/%.ukvm: $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o $(MOD_A64)/%.o $(TOP)/guests/guest.lds
+	$(A64_CC) $(A64_GUEST_LDFLAGS) -o $@ $(filter %.o,$^) -lgcc
+
+modules-guests: $(MOD_GUESTS:%=$(MOD_A64)/%.ukvm)
+
+# ukvm-bin-rust-blk, -net: one Rust module each, from no module source at
+# all; ukvm-bin-rust: both. ukvm-bin-c-blk, -net: upstream's C modules (for
+# the side-by-side benchmark), built only when SOLO5_SRC is there.
+MOD_CONFIGURE = mkdir -p $(MOD_A64)/$(1)/nosrc && cd $(MOD_A64)/$(1) && \
+    UKVM_CC=$(A64_CC) UKVM_STATIC=1 $(TOP)/compat/ukvm-configure $(2) >/dev/null && \
+    { $(MAKE) -s -f Makefile.ukvm ukvm-bin 2>&1 | grep -v "statically linked applications\|in function .std::"; \
+      test -x ukvm-bin; }
+
+modules-monitors-aarch64: aarch64-tools
+	$(call MOD_CONFIGURE,ukvm-bin-rust-blk,nosrc rust-blk)
+	$(call MOD_CONFIGURE,ukvm-bin-rust-net,nosrc rust-net)
+	$(call MOD_CONFIGURE,ukvm-bin-rust,nosrc rust-blk rust-net)
+	@if [ -f "$(SOLO5_SRC)/ukvm/ukvm_module_blk.c" ]; then \
+	    ( $(call MOD_CONFIGURE,ukvm-bin-c-blk,$(SOLO5_SRC)/ukvm blk) ) && \
+	    ( $(call MOD_CONFIGURE,ukvm-bin-c-net,$(SOLO5_SRC)/ukvm net) ); \
+	else echo "modules: SKIP upstream's C blk/net monitors: no Solo5 source at SOLO5_SRC=$(SOLO5_SRC)"; fi
+
+test-modules-aarch64: aarch64-guests modules-guests modules-monitors-aarch64
+	rm -rf $(MOD_PAYLOAD) && mkdir -p $(MOD_PAYLOAD)
+	for m in rust-blk rust-net rust c-blk c-net; do \
+	    if [ -x $(MOD_A64)/ukvm-bin-$$m/ukvm-bin ]; then cp $(MOD_A64)/ukvm-bin-$$m/ukvm-bin $(MOD_PAYLOAD)/ukvm-bin-$$m; fi; \
+	done
+	cp $(A64_GUEST_OUT)/blk.ukvm $(A64_GUEST_OUT)/netecho.ukvm $(MOD_GUESTS:%=$(MOD_A64)/%.ukvm) \
+	    $(TOP)/tests/modules_guests/check.sh $(MOD_PAYLOAD)/
+	$(TOP)/compat/testhost/testhost run aarch64 --timeout 1200 --log $(MOD_A64)/test-modules-aarch64.log \
+	    $(MOD_PAYLOAD) $(MOD_PAYLOAD)/check.sh
+
+# One monitor per upstream test, as its GNUmakefile's UKVM_MODULES lists,
+# with blk and net taken from the library (gdb, dumpcore stay upstream's).
+modules-upstream-bins: aarch64-tools
+	@if [ ! -d "$(SOLO5_SRC)/tests" ]; then \
+	    echo "modules: SKIP upstream test monitors: no Solo5 source at SOLO5_SRC=$(SOLO5_SRC)"; exit 0; fi; \
+	for d in $(SOLO5_SRC)/tests/test_*/; do \
+	    t=$$(basename $$d); \
+	    mods=$$(sed -n 's/^UKVM_MODULES=//p' $$d/GNUmakefile | sed 's/\bblk\b/rust-blk/; s/\bnet\b/rust-net/'); \
+	    mkdir -p $(MOD_UPSTREAM_BINS)/$$t && cd $(MOD_UPSTREAM_BINS)/$$t && \
+	    UKVM_CC=$(A64_CC) UKVM_STATIC=1 $(TOP)/compat/ukvm-configure $(SOLO5_SRC)/ukvm $$mods >/dev/null && \
+	    $(MAKE) -s -f Makefile.ukvm ukvm-bin 2>&1 | grep -v "statically linked applications\|in function .std::"; \
+	    test -x ukvm-bin || exit 1; \
+	    echo "modules: $$t: ukvm-bin with [$$mods]"; \
+	done

@@ -1,0 +1,211 @@
+# check.sh: the Rust blk/net modules under real KVM in the emulated host: our guests, hostile requests, host faults, benchmark.
+#
+#   sh check.sh            (from the payload dir, inside compat/testhost)
+#
+# Payload: ukvm-bin-rust-blk, ukvm-bin-rust-net (one Rust module each),
+# ukvm-bin-rust (both), ukvm-bin-c-blk and ukvm-bin-c-net (upstream's C
+# modules, only when SOLO5_SRC was there), blk.ukvm and netecho.ukvm (the
+# backend's checkers), iohostile.ukvm, iobench.ukvm. Prints one line per
+# case, then "N passed, N failed, N skipped". A case fails on a wrong
+# status or missing text, and on any sign of a crash (status above 128,
+# "Assertion", "Segmentation").
+
+R=./ukvm-bin-rust-blk
+N=./ukvm-bin-rust-net
+RN=./ukvm-bin-rust
+pass=0 fail=0 skip=0
+T=/tmp/modtest
+mkdir -p $T
+
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+
+# verdict NAME WANT_STATUS STATUS OUTFILE TEXT...
+verdict() {
+    name=$1 want=$2 st=$3 out=$4
+    shift 4
+    why=
+    [ "$st" = "$want" ] || why="status $st, wanted $want"
+    for t in "$@"; do
+        grep -qF -- "$t" "$out" || why="$why; missing: $t"
+    done
+    if [ "$st" -gt 128 ] || grep -qE "Assertion|Segmentation|Aborted|internal error" "$out"; then
+        why="$why; crashed"
+    fi
+    if [ -z "$why" ]; then ok "$name"; else ko "$name" "$why"; sed 's/^/    | /' "$out"; fi
+}
+
+# check NAME STATUS TEXT... -- COMMAND...
+check() {
+    name=$1 want=$2
+    shift 2
+    texts=
+    while [ "$1" != "--" ]; do texts="$texts
+$1"; shift; done
+    shift
+    timeout 120 "$@" >$T/out 2>&1 </dev/null
+    st=$?
+    old_ifs=$IFS
+    IFS='
+'
+    set -- $texts
+    IFS=$old_ifs
+    verdict "$name" "$want" "$st" $T/out "$@"
+}
+
+disk() { # PATH SECTORS: a zeroed image
+    dd if=/dev/zero of="$1" bs=512 count="$2" 2>/dev/null
+}
+
+size_of() { stat -c %s "$1"; }
+
+# ---- our blk checker and setup failures ----------------------------------
+disk $T/disk.img 2048
+check blk-write-read 0 "num_sectors=2048" "blk: SUCCESS (wrote and read back)" -- $R --disk=$T/disk.img blk.ukvm
+check blk-persists 0 "blk: SUCCESS (verified earlier writes)" -- $R --disk=$T/disk.img blk.ukvm verify=1
+disk $T/fresh.img 64
+check blk-verify-can-fail 1 "blk: FAILED: sector 0 reads back different data" -- $R --disk=$T/fresh.img blk.ukvm verify=1
+check blk-no-disk 1 "Module \`blk' setup failed" "--disk=IMAGE (file exposed" -- $R blk.ukvm
+check blk-missing-image 1 "Could not open disk: /nonexistent.img: No such file or directory" -- $R --disk=/nonexistent.img blk.ukvm
+
+# ---- hostile block requests (upstream: assert or SIGSEGV) ----------------
+H=iohostile.ukvm
+disk $T/h.img 64
+check blk-len-over-ssize-max 0 "ret=-1" -- $R --disk=$T/h.img $H case=blk-len-over-ssize-max
+check blk-sector-wraps 0 "ret=-1" -- $R --disk=$T/h.img $H case=blk-sector-wraps
+check blk-read-into-text 0 "ret=-1" "text unchanged" -- $R --disk=$T/h.img $H case=blk-read-into-text
+check blk-write-from-text 0 "ret=0" -- $R --disk=$T/h.img $H case=blk-write-from-text
+check blk-request-in-text 1 "blk: guest request at gpa=0x10" "is in read-only guest memory" -- \
+    $R --disk=$T/h.img $H case=blk-request-in-text
+check blk-data-outside-memory 1 "Invalid guest access: gpa=0xfffff000, sz=512" -- \
+    $R --disk=$T/h.img $H case=blk-data-outside-memory
+[ "$(size_of $T/h.img)" = 32768 ] && ok blk-hostile-image-size-unchanged || ko blk-hostile-image-size-unchanged "$(size_of $T/h.img)"
+
+# ---- host faults under a running guest -----------------------------------
+# Image shrinks while the guest reads its end: reads fail, nothing grows.
+disk $T/t.img 2048
+$R --disk=$T/t.img $H case=blk-read-loop >$T/trunc 2>&1 &
+pid=$!
+sleep 2
+truncate -s 65536 $T/t.img
+wait $pid
+verdict blk-truncated-while-running 0 $? $T/trunc "read failed after" "first sector still readable: ret=0" \
+    "blk: disk image $T/t.img ended at byte"
+[ "$(size_of $T/t.img)" = 65536 ] && ok blk-truncated-image-not-regrown || ko blk-truncated-image-not-regrown "$(size_of $T/t.img)"
+
+# ENOSPC: a 4 MiB sparse image on a 256 KiB file system.
+mkdir -p /mnt/small && mount -t tmpfs -o size=256k tmpfs /mnt/small
+truncate -s 4194304 /mnt/small/sparse.img
+check blk-enospc 0 "then ret=-1" -- $R --disk=/mnt/small/sparse.img $H case=blk-fill
+grep -q "wrote 8192 of 8192" $T/out && ko blk-enospc-stopped-early "all sectors were written"
+[ "$(size_of /mnt/small/sparse.img)" = 4194304 ] && ok blk-enospc-image-size-unchanged || ko blk-enospc-image-size-unchanged "$(size_of /mnt/small/sparse.img)"
+umount /mnt/small
+
+# A read-only image (read-only file system): upstream's refusal, kept.
+mkdir -p /mnt/ro && mount -t tmpfs tmpfs /mnt/ro && disk /mnt/ro/ro.img 64 && mount -o remount,ro /mnt/ro
+check blk-read-only-image 1 "Could not open disk: /mnt/ro/ro.img: Read-only file system" -- $R --disk=/mnt/ro/ro.img blk.ukvm
+umount /mnt/ro
+
+# SIGTERM in the middle of block I/O.
+disk $T/s.img 1024
+$R --disk=$T/s.img $H case=io-forever >$T/term 2>&1 &
+pid=$!
+sleep 2
+kill -TERM $pid
+wait $pid
+verdict blk-sigterm-during-io 1 $? $T/term "io-forever running" "Exiting on signal 15"
+[ "$(size_of $T/s.img)" = 524288 ] && ok blk-sigterm-image-size-unchanged || ko blk-sigterm-image-size-unchanged "$(size_of $T/s.img)"
+
+# ---- network --------------------------------------------------------------
+mktap tapm0 && ip link set tapm0 up && ip addr add 10.0.0.1/24 dev tapm0
+check net-13-byte-frame 0 "ret=-1" -- $N --net=tapm0 $H case=net-13-byte-frame
+check net-read-into-text 0 "ret=-1" -- $N --net=tapm0 $H case=net-read-into-text
+check net-nothing-waiting 0 "ret=-1" -- $N --net=tapm0 $H case=net-nothing-waiting
+check net-request-in-text 1 "net: guest request at gpa=0x10" "is in read-only guest memory" -- \
+    $N --net=tapm0 $H case=net-request-in-text
+check net-no-tap 1 "Could not attach interface: nosuchtap: No such file or directory" -- $N --net=nosuchtap $H case=net-nothing-waiting
+check net-bad-at-fd 1 "Could not attach interface: @x: Invalid argument" -- $N --net=@x $H case=net-nothing-waiting
+check net-bad-mac 1 "Malformed mac address: 02:00" -- $N --net=tapm0 --net-mac=02:00 $H case=net-nothing-waiting
+mktap tapm1
+check net-tap-down-at-start 1 "Could not attach interface: tapm1: Network is down" -- $N --net=tapm1 $H case=net-nothing-waiting
+
+# Both modules in one monitor: each needs its option, as upstream's.
+disk $T/both.img 64
+check both-modules-need-both-options 1 "Module \`net' setup failed" -- $RN --disk=$T/both.img netecho.ukvm
+check both-modules-together 0 "ret=-1" -- $RN --disk=$T/both.img --net=tapm0 $H case=net-13-byte-frame
+
+# Ping and flood through netecho, as with upstream's module.
+$N --net=tapm0 netecho.ukvm count=205 >$T/echo 2>&1 &
+pid=$!
+sleep 1
+ping -c 5 -W 5 10.0.0.2 >$T/ping 2>&1
+pst=$?
+pingflood -c 200 -w 60 10.0.0.2 >$T/flood 2>&1
+fst=$?
+wait $pid
+st=$?
+if [ $pst = 0 ] && [ $fst = 0 ]; then
+    verdict net-ping-echo 0 $st $T/echo "netecho: SUCCESS (answered 205 echo requests)"
+    sed 's/^/timing: rust net /' $T/flood
+else
+    ko net-ping-echo "ping $pst, pingflood $fst"
+    cat $T/ping $T/flood $T/echo | sed 's/^/    | /'
+fi
+
+# Tap set down, then up again, under a sending guest.
+$N --net=tapm0 $H case=net-send-loop ms=6000 >$T/down 2>&1 &
+pid=$!
+sleep 2
+ip link set tapm0 down
+sleep 1
+ip link set tapm0 up
+wait $pid
+st=$?
+verdict net-tap-down-while-running 0 $st $T/down "sent="
+grep -q "refused=0 " $T/down && ko net-tap-down-refusals-seen "no write was refused while down"
+
+# Tap deleted under a running guest: a clear exit, not a hang.
+$N --net=tapm0 $H case=net-send-loop ms=60000 >$T/del 2>&1 &
+pid=$!
+sleep 2
+ip link delete tapm0
+t0=$(date +%s)
+wait $pid
+st=$?
+verdict net-tap-deleted-while-running 1 $st $T/del "tap interface deleted?"
+[ $(( $(date +%s) - t0 )) -lt 20 ] && ok net-tap-deleted-no-hang || ko net-tap-deleted-no-hang "took too long"
+
+# ---- benchmark: the same guest, our modules and upstream's ---------------
+bench() { # LABEL BLK_MONITOR NET_MONITOR
+    disk $T/bench.img 131072
+    for req in 4096 65536; do
+        $2 --disk=$T/bench.img iobench.ukvm mb=32 req=$req 2>&1 | grep "iobench:" | sed "s/^/bench: $1 /"
+    done
+    mktap tapb0 && ip link set tapb0 up
+    $3 --net=tapb0 iobench.ukvm frames=20000 2>&1 | grep "iobench:" | sed "s/^/bench: $1 /"
+    mktap -d tapb0
+}
+# Three rounds, the order alternating, so that neither set gets only the
+# cold runs; the summary keeps each set's best round (TCG is noisy).
+: >$T/bench
+for round in 1 2 3; do
+    if [ ! -x ./ukvm-bin-c-blk ]; then
+        bench rust $R $N | tee -a $T/bench
+    elif [ $round = 2 ]; then
+        { bench c ./ukvm-bin-c-blk ./ukvm-bin-c-net; bench rust $R $N; } | tee -a $T/bench
+    else
+        { bench rust $R $N; bench c ./ukvm-bin-c-blk ./ukvm-bin-c-net; } | tee -a $T/bench
+    fi
+done
+[ -x ./ukvm-bin-c-blk ] || echo "bench: c skipped: no upstream C monitors (needs SOLO5_SRC)"
+# "bench: SET iobench: blk write N KiB/s (C x REQ bytes)" / "... net N frames/s ..."
+awk '$3 == "iobench:" {
+        key = ($4 == "blk") ? "blk " $5 " " $10 "-byte requests, KiB/s" : "net 60-byte frames/s"
+        v = ($4 == "blk") ? $6 : $5
+        if (v + 0 > best[key, $2] + 0) best[key, $2] = v
+        keys[key] = 1
+    }
+    END { for (k in keys) printf "bench-summary: %s: rust %s, c %s\n", k, best[k, "rust"], (best[k, "c"] == "" ? "n/a" : best[k, "c"]) }' $T/bench | sort
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ]
