@@ -65,6 +65,8 @@ check hostile-mmio-stp 1 "KVM: ioctl (RUN) failed: " -- $M $H=mmio-stp
 check hostile-psci-off 0 "hvc returned x0=0xffffffffffffffff" "still running" -- $M $H=psci-off
 check hostile-smc 0 "smc returned x0=0xffffffffffffffff" "still running" -- $M $H=smc
 check hostile-exec-mmio 255 "trap: vector=4 esr=0x" "elr=0x100000000 " -- $M $H=exec-mmio
+# (the loader refuses it; the backend would refuse it too, not crash)
+check hostile-kernel-over-boot-area 1 "lowhello.ukvm: Exec format error" -- $M lowhello.ukvm
 check hostile-stack-overflow 1 "KVM: host/guest translation fault: pc=0x" -- $M --mem=2 $H=stack-overflow
 
 # A spinning guest ends on SIGTERM with upstream's message.

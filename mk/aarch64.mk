@@ -47,7 +47,13 @@ $(A64_GUEST_OUT)/%.o: $(TOP)/guests/%.S | aarch64-tools
 $(A64_GUEST_OUT)/%.ukvm: $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o $(A64_GUEST_OUT)/%.o $(TOP)/guests/guest.lds
 	$(A64_CC) $(A64_GUEST_LDFLAGS) -o $@ $(filter %.o,$^) -lgcc
 
-aarch64-guests: $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.ukvm)
+# hello linked at 32 KiB: its read-only text covers the command line and
+# page tables that the monitor writes (a hostile kernel image).
+$(A64_GUEST_OUT)/lowhello.ukvm: $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o $(A64_GUEST_OUT)/hello.o $(TOP)/guests/guest.lds
+	$(A64_CC) -Wl,--defsym=LOAD_ADDR=0x8000 $(A64_GUEST_LDFLAGS) -o $@ $(filter %.o,$^) -lgcc
+
+A64_GUEST_FILES := $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.ukvm) $(A64_GUEST_OUT)/lowhello.ukvm
+aarch64-guests: $(A64_GUEST_FILES)
 
 aarch64-monitor: aarch64-tools
 	cd $(TOP) && $(A64_CARGO_ENV) cargo build --release --target $(A64_TRIPLE) --example run_guest
@@ -78,7 +84,7 @@ aarch64-solo5-tests: aarch64-tools
 
 test-aarch64: aarch64-unit aarch64-guests aarch64-monitor aarch64-io-monitors aarch64-solo5-tests
 	rm -rf $(A64_PAYLOAD) && mkdir -p $(A64_PAYLOAD)
-	cp $(A64_MONITOR) $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.ukvm) $(TOP)/guests/check.sh $(A64_PAYLOAD)/
+	cp $(A64_MONITOR) $(A64_GUEST_FILES) $(TOP)/guests/check.sh $(A64_PAYLOAD)/
 	cp $(TOP)/guests/solo5/check.sh $(A64_PAYLOAD)/solo5-check.sh
 	if ls $(A64_SOLO5_OUT)/*.ukvm >/dev/null 2>&1; then cp $(A64_SOLO5_OUT)/*.ukvm $(A64_PAYLOAD)/; fi
 	for m in $(A64_IO_MODULES); do \

@@ -130,6 +130,14 @@ impl KvmVm {
         let mut area = vec![0u8; (PAGE_TABLE_END - PAGE_TABLE_BASE) as usize];
         let tables = build_identity_tables(&mut area, self.mem_size as u64)
             .map_err(|e| Fatal::Msg(e.to_string()))?;
+        // The kernel's read-only segments are read-only for us too: a kernel
+        // loaded over the boot area would make the writes below fault.
+        let boot_end = PAGE_TABLE_BASE + tables.len() as u64;
+        if !crate::elf::protect::host_writable(BOOT_INFO_BASE, boot_end - BOOT_INFO_BASE) {
+            return Err(Fatal::Msg(format!(
+                "guest kernel has read-only segments over the boot area (0x{BOOT_INFO_BASE:x}-0x{boot_end:x})"
+            )));
+        }
         self.write(
             PAGE_TABLE_BASE,
             &area[..tables.len()],
@@ -270,7 +278,9 @@ mod tests {
             exit_reason: KVM_EXIT_FAIL_ENTRY,
             ..Default::default()
         };
-        run.__bindgen_anon_1.fail_entry.hardware_entry_failure_reason = 0x42;
+        run.__bindgen_anon_1
+            .fail_entry
+            .hardware_entry_failure_reason = 0x42;
         assert_eq!(decode_run(&run), Exit::FailEntry { reason: 0x42 });
         let mut run = kvm_run {
             exit_reason: KVM_EXIT_INTERNAL_ERROR,
