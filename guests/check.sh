@@ -50,7 +50,7 @@ check hcbench 0 "hcbench: SUCCESS" -- $M hcbench.ukvm n=2000
 # Hostile guests: each must end with the right message and status, the
 # monitor never crashing.
 H="hostile.ukvm case"
-check hostile-nullderef 255 "trap: vector=4 " "far=0x0" -- $M $H=nullderef
+check hostile-nullderef 255 "trap: vector=4 esr=0x96000007 " "far=0x0" -- $M $H=nullderef
 check hostile-above-ram 255 "trap: vector=4 " "far=0x20001000" -- $M --mem=512 $H=above-ram
 check hostile-write-text 1 "KVM: host/guest translation fault: pc=0x" -- $M $H=write-text
 check hostile-mmio-read 1 "Invalid guest mmio access: mmio=0x100000010 len=4" -- $M $H=mmio-read
@@ -136,6 +136,9 @@ fi
 
 # Solo5's own test unikernels, when the payload has them.
 . ./solo5-check.sh
+
+# The same guests under upstream's C monitor, when the payload has it.
+. ./diff.sh
 
 # Boot-to-exit time of hello (informational; /proc/uptime ticks are 10 ms).
 uptime_cs() {

@@ -34,8 +34,13 @@ int guest_main(struct ukvm_boot_info *bi)
 
     rt_printf("hostile: %s\n", bi->cmdline);
     if (is(c, n, "nullderef")) {
-        /* Page 0 is unmapped: the guest's own vector catches this. */
-        return *(volatile int *)0;
+        /*
+         * Page 0 is unmapped: the guest's own vector catches this. The
+         * pointer comes through a volatile so the compiler cannot see it
+         * is NULL (it would emit a trap instruction instead of the load).
+         */
+        static volatile uint64_t zero;
+        return *(volatile int *)zero;
     } else if (is(c, n, "above-ram")) {
         /* Above RAM nothing is mapped either. */
         return *(volatile int *)(bi->mem_size + 0x1000);

@@ -86,7 +86,9 @@ test-aarch64: aarch64-unit aarch64-guests aarch64-monitor aarch64-io-monitors aa
 	rm -rf $(A64_PAYLOAD) && mkdir -p $(A64_PAYLOAD)
 	cp $(A64_MONITOR) $(A64_GUEST_FILES) $(TOP)/guests/check.sh $(A64_PAYLOAD)/
 	cp $(TOP)/guests/solo5/check.sh $(A64_PAYLOAD)/solo5-check.sh
+	cp $(TOP)/guests/diff.sh $(A64_PAYLOAD)/diff.sh
 	if ls $(A64_SOLO5_OUT)/*.ukvm >/dev/null 2>&1; then cp $(A64_SOLO5_OUT)/*.ukvm $(A64_PAYLOAD)/; fi
+	if [ -x $(A64_SOLO5_OUT)/upstream-core ]; then cp $(A64_SOLO5_OUT)/upstream-core $(A64_PAYLOAD)/; fi
 	for m in $(A64_IO_MODULES); do \
 	    if [ -x $(A64_OUT)/ukvm-bin-$$m/ukvm-bin ]; then cp $(A64_OUT)/ukvm-bin-$$m/ukvm-bin $(A64_PAYLOAD)/ukvm-bin-$$m; fi; \
 	done

@@ -1,7 +1,10 @@
 #!/bin/sh
-# build.sh: builds Solo5 v0.3.1's own test unikernels (tests/test_*) for AArch64 from SOLO5_SRC, in a copy.
+# build.sh: builds Solo5 v0.3.1's own test unikernels (tests/test_*) and upstream's C monitor for AArch64 from SOLO5_SRC, in a copy.
 #
-#   sh build.sh SOLO5_SRC OUTDIR      -> OUTDIR/test_*.ukvm
+#   sh build.sh SOLO5_SRC OUTDIR      -> OUTDIR/test_*.ukvm, OUTDIR/upstream-core
+#
+# upstream-core is upstream's ukvm-bin with its core module only (static),
+# the reference for the differential cases in ../diff.sh.
 #
 # Upstream's build predates the compilers Debian ships now, so the copy gets
 # four build fixes (none touches kernel or test code): its gcc version check
@@ -34,3 +37,11 @@ for t in tests/test_*/; do
     cp "$t/$name.ukvm" "$out/"
 done
 ls "$out"/*.ukvm | wc -l | sed 's/^/solo5 build: test unikernels: /'
+
+mkdir -p "$work/upstream-core"
+cd "$work/upstream-core"
+UKVM_CC=aarch64-linux-gnu-gcc UKVM_STATIC=1 sh ../ukvm/ukvm-configure ../ukvm >/dev/null
+make -s -f Makefile.ukvm ukvm-bin UKVM_CFLAGS="-std=c99 -O2 -g" >>"$out/build.log" 2>&1 ||
+    { cat "$out/build.log"; exit 1; }
+cp ukvm-bin "$out/upstream-core"
+echo "solo5 build: upstream-core (upstream's monitor, core module only)"
