@@ -47,6 +47,19 @@ check mem-4096 0 "mem_size=0x100000000 " "hello: SUCCESS" -- $M --mem=4096 hello
 check mem-too-big 1 "guest memory size 4297064448 bytes exceeds the max size 4294967296 bytes" -- $M --mem=4098 hello.ukvm
 check hcbench 0 "hcbench: SUCCESS" -- $M hcbench.ukvm n=2000
 
+# C code using struct ukvm_hvb (fds, kvm_run) as upstream's modules do.
+check hvb-from-c 0 "hvbcheck: fds live, pc=0x100000, mem_size=0x20000000" "hello: SUCCESS" \
+    "MMIO, halt status 0" -- ./ukvm-bin-hvbcheck hello.ukvm
+# hcbench n=100 makes 105 hypercalls: 102 WALLTIME, 2 PUTS, HALT.
+if ./ukvm-bin-hvbcheck hcbench.ukvm n=100 2>&1 | grep -qF "hvbcheck: 105 exits seen, 105 MMIO, halt status 0"; then
+    echo "PASS hvb-sees-every-hypercall-exit"
+    pass=$((pass + 1))
+else
+    echo "FAIL hvb-sees-every-hypercall-exit:"
+    ./ukvm-bin-hvbcheck hcbench.ukvm n=100 2>&1 | sed 's/^/    | /'
+    fail=$((fail + 1))
+fi
+
 # Hostile guests: each must end with the right message and status, the
 # monitor never crashing.
 H="hostile.ukvm case"

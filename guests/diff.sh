@@ -32,11 +32,11 @@ same() {
 differ() {
     name=$1 ust_want=$2 utext=$3 st_want=$4 text=$5
     shift 5
-    up=$($UP "$@" 2>&1 </dev/null)
+    # Through an inner shell, so a crash report lands in the output.
+    up=$(sh -c '"$@"' sh $UP "$@" 2>&1 </dev/null)
     ust=$?
     us=$($M "$@" 2>&1 </dev/null)
     st=$?
-    # A crash leaves no output; the shell's status says it.
     if [ "$ust" = "$ust_want" ] && printf '%s\n' "$up" | grep -qF -- "$utext" &&
         [ "$st" = "$st_want" ] && printf '%s\n' "$us" | grep -qF -- "$text"; then
         echo "PASS diff-$name (intended: upstream $ust, ours $st)"
