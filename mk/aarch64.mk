@@ -14,6 +14,10 @@ A64_GUEST_OUT := $(A64_OUT)/guests
 A64_CARGO_DIR := $(A64_OUT)/cargo
 A64_MONITOR := $(A64_CARGO_DIR)/$(A64_TRIPLE)/release/examples/run_guest
 A64_PAYLOAD := $(A64_OUT)/payload
+# The emulated host; extra `testhost run` flags (e.g. a 16K-page kernel,
+# once testhost offers one) go in A64_TESTHOST_FLAGS.
+A64_TESTHOST ?= $(TOP)/compat/testhost/testhost
+A64_TESTHOST_FLAGS ?=
 
 A64_GUESTS := hello hcbench hostile blk netecho
 A64_GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding \
@@ -103,5 +107,5 @@ test-aarch64: $(A64_HVBCHECK) aarch64-unit aarch64-guests aarch64-monitor aarch6
 	for m in $(A64_IO_MODULES); do \
 	    if [ -x $(A64_OUT)/ukvm-bin-$$m/ukvm-bin ]; then cp $(A64_OUT)/ukvm-bin-$$m/ukvm-bin $(A64_PAYLOAD)/ukvm-bin-$$m; fi; \
 	done
-	$(TOP)/compat/testhost/testhost run aarch64 --timeout 900 --log $(A64_OUT)/test-aarch64.log \
+	$(A64_TESTHOST) run aarch64 $(A64_TESTHOST_FLAGS) --timeout 900 --log $(A64_OUT)/test-aarch64.log \
 	    $(A64_PAYLOAD) $(A64_PAYLOAD)/check.sh ./run_guest
