@@ -23,7 +23,14 @@ fn probes(ram: u64) -> Vec<u64> {
         v.push(a + 2 * MIB - 4096);
         a += 2 * MIB;
     }
-    v.extend([ram - 4096, ram, ram + 4096, MMIO_BASE - 4096, MMIO_BASE + MMIO_SIZE - 4, MMIO_BASE + MMIO_SIZE]);
+    v.extend([
+        ram - 4096,
+        ram,
+        ram + 4096,
+        MMIO_BASE - 4096,
+        MMIO_BASE + MMIO_SIZE - 4,
+        MMIO_BASE + MMIO_SIZE,
+    ]);
     v
 }
 
@@ -75,7 +82,12 @@ fn tables_map_exactly_ram_and_mmio() {
 fn tables_use_largest_blocks() {
     let mut area = vec![0u8; (PAGE_TABLE_END - PAGE_TABLE_BASE) as usize];
     let pt = build_identity_tables(&mut area, 4 * GIB).unwrap();
-    let level = |va| walk(&area, PAGE_TABLE_BASE, pt.root, va).unwrap().unwrap().level;
+    let level = |va| {
+        walk(&area, PAGE_TABLE_BASE, pt.root, va)
+            .unwrap()
+            .unwrap()
+            .level
+    };
     assert_eq!(level(4096), 3);
     assert_eq!(level(2 * MIB), 2);
     assert_eq!(level(GIB), 1);

@@ -66,7 +66,11 @@ fn driver() -> Option<&'static Path> {
 }
 
 fn run(exe: &Path, mode: &str, n: u64) -> std::process::Output {
-    Command::new(exe).arg(mode).arg(n.to_string()).output().expect("run driver")
+    Command::new(exe)
+        .arg(mode)
+        .arg(n.to_string())
+        .output()
+        .expect("run driver")
 }
 
 /// What a VA maps to in the given tables, as (pa, attrs).
@@ -84,7 +88,17 @@ fn entry(area: &[u8], gpa: u64) -> u64 {
 #[test]
 fn page_tables_match_upstream_except_intended_differences() {
     let Some(exe) = driver() else { return };
-    let sizes = [2 * MIB, 4 * MIB, 64 * MIB, 512 * MIB, GIB, GIB + 2 * MIB, 2 * GIB, 3 * GIB + 6 * MIB, 4 * GIB];
+    let sizes = [
+        2 * MIB,
+        4 * MIB,
+        64 * MIB,
+        512 * MIB,
+        GIB,
+        GIB + 2 * MIB,
+        2 * GIB,
+        3 * GIB + 6 * MIB,
+        4 * GIB,
+    ];
     for ram in sizes {
         let out = run(exe, "tables", ram);
         assert!(out.status.success(), "upstream tables for 0x{ram:x} failed");
@@ -98,12 +112,24 @@ fn page_tables_match_upstream_except_intended_differences() {
         // Byte-identical: the level-0 table, and the level-1 entries for the
         // MMIO window and for every GiB that RAM covers entirely (except
         // the first, which we split to leave page 0 unmapped).
-        assert_eq!(&ours[..PAGE], &theirs[..PAGE], "level-0 table, ram 0x{ram:x}");
+        assert_eq!(
+            &ours[..PAGE],
+            &theirs[..PAGE],
+            "level-0 table, ram 0x{ram:x}"
+        );
         let l1 = PAGE_TABLE_BASE + PAGE as u64;
-        assert_eq!(entry(&ours, l1 + 4 * 8), entry(&theirs, l1 + 4 * 8), "MMIO entry");
+        assert_eq!(
+            entry(&ours, l1 + 4 * 8),
+            entry(&theirs, l1 + 4 * 8),
+            "MMIO entry"
+        );
         for g in 1..4u64 {
             if (g + 1) * GIB <= ram {
-                assert_eq!(entry(&ours, l1 + g * 8), entry(&theirs, l1 + g * 8), "L1[{g}], ram 0x{ram:x}");
+                assert_eq!(
+                    entry(&ours, l1 + g * 8),
+                    entry(&theirs, l1 + g * 8),
+                    "L1[{g}], ram 0x{ram:x}"
+                );
             }
         }
 
@@ -146,13 +172,25 @@ fn upstream_rejects_more_than_4gib_like_we_do() {
     assert_eq!(out.status.code(), Some(1));
     let msg = String::from_utf8_lossy(&out.stderr);
     let ours = build_identity_tables(&mut vec![0u8; 64 * PAGE], 4 * GIB + 2 * MIB).unwrap_err();
-    assert!(msg.contains(&ours.to_string()), "upstream said {msg:?}, we say {ours}");
+    assert!(
+        msg.contains(&ours.to_string()),
+        "upstream said {msg:?}, we say {ours}"
+    );
 }
 
 #[test]
 fn memory_size_rounding_matches_upstream() {
     let Some(exe) = driver() else { return };
-    for req in [2 * MIB, 3 * MIB, 4 * MIB, 5 * MIB + 17, 512 * MIB, 4095 * MIB, 4 * GIB, 4 * GIB + MIB] {
+    for req in [
+        2 * MIB,
+        3 * MIB,
+        4 * MIB,
+        5 * MIB + 17,
+        512 * MIB,
+        4095 * MIB,
+        4 * GIB,
+        4 * GIB + MIB,
+    ] {
         let out = run(exe, "memsize", req);
         assert!(out.status.success());
         let theirs: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
@@ -161,7 +199,10 @@ fn memory_size_rounding_matches_upstream() {
         assert_eq!(check_mem_size(ours), Ok(()));
         let warned = String::from_utf8_lossy(&out.stderr);
         if ours != req {
-            assert!(warned.trim_end().ends_with(&adjust_warning(ours)), "{warned:?}");
+            assert!(
+                warned.trim_end().ends_with(&adjust_warning(ours)),
+                "{warned:?}"
+            );
         } else {
             assert!(warned.is_empty(), "{warned:?}");
         }
@@ -170,7 +211,11 @@ fn memory_size_rounding_matches_upstream() {
     // Intended difference: upstream rounds sizes under 2 MiB to 0.
     for req in [MIB, 1] {
         let out = run(exe, "memsize", req);
-        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0", "upstream for {req}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "0",
+            "upstream for {req}"
+        );
         assert_eq!(round_mem_size(req), 2 * MIB);
     }
     // Too large: both refuse with the same words (upstream adds an errno text).

@@ -29,7 +29,8 @@ pub fn walk(area: &[u8], base: u64, root: u64, va: u64) -> Result<Option<Leaf>, 
         let addr = table + idx * 8;
         let off = addr
             .checked_sub(base)
-            .ok_or_else(|| format!("table entry 0x{addr:x} below the area"))? as usize;
+            .ok_or_else(|| format!("table entry 0x{addr:x} below the area"))?
+            as usize;
         let bytes = area
             .get(off..off + 8)
             .ok_or_else(|| format!("table entry 0x{addr:x} past the area"))?;
@@ -53,7 +54,11 @@ pub fn walk(area: &[u8], base: u64, root: u64, va: u64) -> Result<Option<Leaf>, 
         if desc & OA_MASK & (span - 1) != 0 {
             return Err(format!("misaligned block 0x{desc:x} at level {level}"));
         }
-        return Ok(Some(Leaf { pa: out | (va & (span - 1)), attrs: desc & LEAF_ATTR_MASK, level }));
+        return Ok(Some(Leaf {
+            pa: out | (va & (span - 1)),
+            attrs: desc & LEAF_ATTR_MASK,
+            level,
+        }));
     }
     unreachable!("level 3 always returns")
 }
