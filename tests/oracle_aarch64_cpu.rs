@@ -6,6 +6,7 @@
 #[path = "arch_support/walk.rs"]
 mod walk;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -36,7 +37,10 @@ fn driver() -> Option<&'static Path> {
         .get_or_init(|| {
             let src = solo5_src().join("ukvm");
             if !src.join("ukvm_cpu_aarch64.c").is_file() {
-                eprintln!(
+                // Straight to stderr, past the test harness's capture, so
+                // the skip shows in a normal `cargo test` run.
+                let _ = writeln!(
+                    std::io::stderr(),
                     "SKIP oracle_aarch64_cpu: no upstream source at {} (set SOLO5_SRC to a Solo5 v0.3.1 tree)",
                     src.display()
                 );
