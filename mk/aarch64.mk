@@ -33,7 +33,8 @@ TEST_TARGETS += test-aarch64
 .SECONDARY: $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.o) $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o
 
 aarch64-tools:
-	@$(TOP)/compat/need --rust-target $(A64_TRIPLE) gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+	@$(TOP)/compat/need --rust-target $(A64_TRIPLE) gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+	    qemu-user make
 
 A64_CARGO_ENV := CARGO_TARGET_DIR=$(A64_CARGO_DIR) \
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=$(A64_CC) \
@@ -62,9 +63,14 @@ aarch64-guests: $(A64_GUEST_FILES)
 aarch64-monitor: aarch64-tools
 	cd $(TOP) && $(A64_CARGO_ENV) cargo build --release --target $(A64_TRIPLE) --example run_guest
 
-# The backend's unit tests (pure parts, exit decoding, register ids against
-# kvm-bindings' arm64 UAPI) built for AArch64 and run under qemu-user.
+# The backend's unit and integration tests on this host (pure parts, the
+# vCPU loop on synthetic exits, page tables walked, the oracle against
+# upstream's ukvm_cpu_aarch64.c), then built for AArch64 and run under
+# qemu-user (adding exit decoding and register ids against kvm-bindings'
+# arm64 UAPI). None of them touches KVM.
 aarch64-unit: aarch64-tools
+	cd $(TOP) && cargo test --lib -- arch:: hv::
+	cd $(TOP) && cargo test --test arch_paging --test arch_abi --test oracle_aarch64_cpu
 	cd $(TOP) && $(A64_CARGO_ENV) cargo test --target $(A64_TRIPLE) --lib -- arch:: hv::
 	cd $(TOP) && $(A64_CARGO_ENV) cargo test --target $(A64_TRIPLE) --test arch_paging --test arch_abi
 
