@@ -80,6 +80,7 @@ A64_IO_MODULES := blk net
 aarch64-io-monitors: aarch64-tools
 	@if [ ! -f "$(SOLO5_SRC)/ukvm/ukvm_module_blk.c" ]; then \
 	    echo "aarch64: SKIP building blk/net monitors: no Solo5 source at SOLO5_SRC=$(SOLO5_SRC)"; \
+	    for m in $(A64_IO_MODULES); do rm -rf $(A64_OUT)/ukvm-bin-$$m; done; \
 	else for m in $(A64_IO_MODULES); do \
 	    mkdir -p $(A64_OUT)/ukvm-bin-$$m && cd $(A64_OUT)/ukvm-bin-$$m && \
 	    UKVM_CC=$(A64_CC) UKVM_STATIC=1 $(TOP)/compat/ukvm-configure $(SOLO5_SRC)/ukvm $$m && \

@@ -15,6 +15,8 @@ set -eu
 src=$1
 out=$2
 if [ ! -f "$src/kernel/ukvm/kernel.c" ]; then
+    # Leave nothing from an earlier build for the tests to pick up.
+    rm -rf "$out"
     echo "solo5 build: SKIP: no Solo5 source at '$src' (set SOLO5_SRC)"
     exit 0
 fi
