@@ -70,7 +70,7 @@ aarch64-monitor: aarch64-tools
 # arm64 UAPI). None of them touches KVM.
 aarch64-unit: aarch64-tools
 	cd $(TOP) && cargo test --lib -- arch:: hv::
-	cd $(TOP) && cargo test --test arch_paging --test arch_abi --test oracle_aarch64_cpu
+	cd $(TOP) && cargo test --test arch_paging --test arch_abi --test arch_hv_ffi --test oracle_aarch64_cpu
 	cd $(TOP) && $(A64_CARGO_ENV) cargo test --target $(A64_TRIPLE) --lib -- arch:: hv::
 	cd $(TOP) && $(A64_CARGO_ENV) cargo test --target $(A64_TRIPLE) --test arch_paging --test arch_abi
 
