@@ -10,7 +10,7 @@ use kvm_bindings::{
     kvm_run, kvm_userspace_memory_region, kvm_vcpu_init, KVM_EXIT_FAIL_ENTRY,
     KVM_EXIT_INTERNAL_ERROR, KVM_EXIT_MMIO,
 };
-use kvm_ioctls::{Kvm, VcpuFd, VmFd};
+use kvm_ioctls::{Kvm, VcpuExit, VcpuFd, VmFd};
 use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
 
 use super::vcpu_loop::{Exit, RunError, Vcpu};
@@ -232,6 +232,9 @@ pub fn decode_run(run: &kvm_run) -> Exit {
 impl Vcpu for KvmVm {
     fn run(&mut self) -> Result<(), RunError> {
         match self.vcpu.run() {
+            // An EFAULT that KVM describes (KVM_EXIT_MEMORY_FAULT) is still
+            // the host/guest translation fault upstream reports.
+            Ok(VcpuExit::MemoryFault { .. }) => Err(RunError::Fault),
             Ok(_) => Ok(()),
             Err(e) => Err(RunError::from_errno(e.errno())),
         }
