@@ -17,9 +17,11 @@ use super::vcpu_loop::{Exit, RunError, Vcpu};
 use super::Fatal;
 use crate::abi::UkvmHvb;
 use crate::arch::aarch64::bootinfo::BootInfo;
-use crate::arch::aarch64::layout::{BOOT_INFO_BASE, CMDLINE_BASE, PAGE_TABLE_BASE, PAGE_TABLE_END};
+use crate::arch::aarch64::layout::{
+    BOOT_INFO_BASE, CMDLINE_BASE, GUEST_PAGE_SIZE, PAGE_TABLE_BASE,
+};
 use crate::arch::aarch64::mmio::MmioAccess;
-use crate::arch::aarch64::paging::build_identity_tables;
+use crate::arch::aarch64::paging::{build_identity_tables, MAX_TABLE_PAGES};
 use crate::arch::aarch64::regs::{
     boot_registers, BootParams, CPACR_EL1, CPACR_READ_FAILED, REG_PC,
 };
@@ -127,7 +129,7 @@ impl KvmVm {
     /// vCPU init, FP/SIMD, MMU, core registers and boot info. Returns the
     /// host address of the guest command line buffer.
     pub fn vcpu_init(&mut self, entry: u64, kernel_end: u64) -> Result<*mut c_char, Fatal> {
-        let mut area = vec![0u8; (PAGE_TABLE_END - PAGE_TABLE_BASE) as usize];
+        let mut area = vec![0u8; MAX_TABLE_PAGES * GUEST_PAGE_SIZE as usize];
         let tables = build_identity_tables(&mut area, self.mem_size as u64)
             .map_err(|e| Fatal::Msg(e.to_string()))?;
         // The kernel's read-only segments are read-only for us too: a kernel

@@ -56,6 +56,12 @@ pub const ENTRIES: u64 = 512;
 /// log2 of the span of one entry at each level (0..=3).
 pub const LEVEL_SHIFT: [u32; 4] = [39, 30, 21, 12];
 
+/// Table pages a build can need: levels 0 and 1, level 2 and 3 tables for
+/// the first 2 MiB (page 0 is left out), and level 2 and 3 tables for RAM
+/// ending inside a 1 GiB and a 2 MiB block. A buffer this size always
+/// suffices for `build_identity_tables`.
+pub const MAX_TABLE_PAGES: usize = 6;
+
 /// One identity-mapped range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Region {
@@ -249,6 +255,10 @@ impl Builder<'_> {
     }
 }
 
+// The worst case fits in the page-table area of the layout.
+const _: () =
+    assert!(PAGE_TABLE_BASE + (MAX_TABLE_PAGES as u64) * GUEST_PAGE_SIZE <= PAGE_TABLE_END);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,5 +395,33 @@ mod tests {
         }
         let mut a = vec![0u8; 4 * 4096];
         assert!(build_identity_tables(&mut a, 512 * MIB).is_ok());
+    }
+
+    #[test]
+    fn worst_case_needs_max_table_pages() {
+        // RAM ending inside both a 1 GiB and a 2 MiB block, above 1 GiB.
+        let ram = GIB + 2 * MIB + 3 * 4096;
+        let mut a = vec![0u8; MAX_TABLE_PAGES * 4096];
+        assert_eq!(
+            build_identity_tables(&mut a, ram).unwrap().pages,
+            MAX_TABLE_PAGES
+        );
+        let mut small = vec![0u8; (MAX_TABLE_PAGES - 1) * 4096];
+        assert!(matches!(
+            build_identity_tables(&mut small, ram),
+            Err(PagingError::AreaFull { .. })
+        ));
+        // Every other shape needs fewer.
+        for ram in [
+            2 * MIB,
+            3 * MIB + 4096,
+            512 * MIB,
+            GIB,
+            3 * GIB + 2 * MIB,
+            4 * GIB,
+        ] {
+            let mut a = vec![0u8; MAX_TABLE_PAGES * 4096];
+            assert!(build_identity_tables(&mut a, ram).unwrap().pages <= MAX_TABLE_PAGES);
+        }
     }
 }
