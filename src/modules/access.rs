@@ -10,7 +10,8 @@ use crate::elf::protect::{self, Protection};
 pub struct Protections(Vec<Protection>);
 
 impl Protections {
-    /// The protections the loader applied to the running kernel.
+    /// The protections the loader applied to the running kernel: take
+    /// them after the kernel is loaded (module setup runs after the load).
     pub fn current() -> Self {
         Protections(protect::applied())
     }
