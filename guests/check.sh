@@ -63,6 +63,7 @@ fi
 # Hostile guests: each must end with the right message and status, the
 # monitor never crashing.
 H="hostile.ukvm case"
+check sctlr-intended-value 0 "SCTLR_EL1=0x30d01805" -- $M $H=show-sctlr
 check hostile-nullderef 255 "trap: vector=4 esr=0x96000007 " "far=0x0" -- $M $H=nullderef
 check hostile-above-ram 255 "trap: vector=4 " "far=0x20001000" -- $M --mem=512 $H=above-ram
 check hostile-write-text 1 "KVM: host/guest translation fault: pc=0x" -- $M $H=write-text

@@ -72,6 +72,8 @@ if [ -x $UP ]; then
     differ mem-1 1 "Error allocating guest memory" 0 "mem_size=0x200000 " --mem=1 hello.ukvm
     differ mem-too-big 1 "exceeds the max size 4294967296 bytes: " \
         1 "guest memory size 4297064448 bytes exceeds the max size 4294967296 bytes" --mem=4098 hello.ukvm
+    # SCTLR_EL1: upstream's accidental 0x11005 against M, C, I + RES1.
+    differ sctlr 0 "SCTLR_EL1=0x11005" 0 "SCTLR_EL1=0x30d01805" $H=show-sctlr
     differ hostile-nullderef 0 "hostile: case=nullderef" 255 "far=0x0" $H=nullderef
     differ hostile-above-ram 1 "Invalid guest mmio access: mmio=0x20001000 len=4" \
         255 "far=0x20001000" --mem=512 $H=above-ram

@@ -87,6 +87,12 @@ int guest_main(struct ukvm_boot_info *bi)
     } else if (is(c, n, "exec-mmio")) {
         /* The MMIO window is execute-never. */
         ((void (*)(void))UKVM_HYPERCALL_MMIO_BASE)();
+    } else if (is(c, n, "show-sctlr")) {
+        /* Not hostile: shows the system control state the monitor set. */
+        uint64_t v;
+        __asm__ __volatile__("mrs %0, sctlr_el1" : "=r"(v));
+        rt_printf("hostile: SCTLR_EL1=0x%lx\n", v);
+        return 0;
     } else if (is(c, n, "spin")) {
         for (;;)
             __asm__ __volatile__("" ::: "memory");
