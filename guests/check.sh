@@ -41,6 +41,8 @@ TEXTS
 
 check hello 0 "Hello, World" "hello: SUCCESS (exit status 0)" -- $M hello.ukvm
 check hello-exit-status 7 "Command line is: 'foo=bar exit=7'" "hello: SUCCESS (exit status 7)" -- $M hello.ukvm foo=bar exit=7
+long=$(printf '%8191s' '' | tr ' ' x)
+check cmdline-longest 0 "hello: command line of 8191 characters" "hello: SUCCESS" -- $M hello.ukvm $long
 check mem-1-is-2mib 0 "adjusting memory to 2097152 bytes" "mem_size=0x200000 " "hello: SUCCESS" -- $M --mem=1 hello.ukvm
 check mem-3-rounds-down 0 "adjusting memory to 2097152 bytes" "mem_size=0x200000 " -- $M --mem=3 hello.ukvm
 check mem-4096 0 "mem_size=0x100000000 " "hello: SUCCESS" -- $M --mem=4096 hello.ukvm
@@ -153,6 +155,22 @@ fi
 
 # The same guests under upstream's C monitor, when the payload has it.
 . ./diff.sh
+
+# A guest asleep in WFI (inside KVM_RUN) still ends on SIGTERM.
+$M $H=wfi >wfi.out 2>&1 &
+pid=$!
+sleep 2
+kill -TERM $pid
+wait $pid
+st=$?
+if [ $st = 1 ] && grep -qF "Exiting on signal 15" wfi.out; then
+    echo "PASS hostile-wfi-sigterm"
+    pass=$((pass + 1))
+else
+    echo "FAIL hostile-wfi-sigterm: status $st; output:"
+    sed 's/^/    | /' wfi.out
+    fail=$((fail + 1))
+fi
 
 # Boot-to-exit time of hello (informational; /proc/uptime ticks are 10 ms).
 uptime_cs() {

@@ -27,7 +27,8 @@ int guest_main(struct ukvm_boot_info *bi)
     __asm__ __volatile__("mov %0, sp" : "=r"(sp));
 
     rt_puts("Hello, World\n");
-    rt_printf("Command line is: '%s'\n", bi->cmdline);
+    if (strlen(bi->cmdline) <= 100)
+        rt_printf("Command line is: '%s'\n", bi->cmdline);
     rt_printf("mem_size=0x%lx kernel_end=0x%lx cmdline=%p counter_freq=%lu\n",
               bi->mem_size, bi->kernel_end, bi->cmdline, bi->cpu.tsc_freq);
 
@@ -58,6 +59,9 @@ int guest_main(struct ukvm_boot_info *bi)
     if (t0 == 0 || rt_walltime() < t0 || rt_counter() < c0)
         rt_fail("hello: clocks not running");
 
+    size_t cmdlen = strlen(bi->cmdline);
+    if (cmdlen > 100)
+        rt_printf("hello: command line of %lu characters\n", (uint64_t)cmdlen);
     int status = (int)rt_arg_u64("exit", 0);
     rt_printf("hello: SUCCESS (exit status %d)\n", status);
     return status;

@@ -93,6 +93,10 @@ int guest_main(struct ukvm_boot_info *bi)
         __asm__ __volatile__("mrs %0, sctlr_el1" : "=r"(v));
         rt_printf("hostile: SCTLR_EL1=0x%lx\n", v);
         return 0;
+    } else if (is(c, n, "wfi")) {
+        /* Interrupts masked, no timer: the vCPU sleeps in KVM for good. */
+        for (;;)
+            __asm__ __volatile__("wfi" ::: "memory");
     } else if (is(c, n, "spin")) {
         for (;;)
             __asm__ __volatile__("" ::: "memory");
