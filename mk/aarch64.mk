@@ -32,9 +32,11 @@ TEST_TARGETS += test-aarch64
 .PHONY: aarch64-tools aarch64-unit aarch64-guests aarch64-monitor aarch64-io-monitors aarch64-solo5-tests test-aarch64
 .SECONDARY: $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.o) $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o
 
-aarch64-tools:
+# rust-deps (mk/rust.mk) brings what building the crate needs (bindgen's
+# libclang, the cross binutils); these are ours on top.
+aarch64-tools: rust-deps
 	@$(TOP)/compat/need --rust-target $(A64_TRIPLE) gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
-	    qemu-user make
+	    binutils-aarch64-linux-gnu libclang-dev clang qemu-user make
 
 A64_CARGO_ENV := CARGO_TARGET_DIR=$(A64_CARGO_DIR) \
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=$(A64_CC) \
