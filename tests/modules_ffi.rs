@@ -267,7 +267,7 @@ fn child_scenarios() {
             call(UKVM_HYPERCALL_NETINFO, &mut hv, 0x1000);
             let m = g.mem.read::<ukvm_netinfo>(0x1000).unwrap().mac_address;
             assert_eq!(m[0] & 3, 2, "local, unicast");
-            println!("mac={m:02x?}");
+            println!("mac={}", m.iter().map(|b| format!("{b:02x}")).collect::<String>());
         }
         "net-bad-fd" => {
             cmdarg(net(), "--net=@x");

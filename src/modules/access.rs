@@ -2,50 +2,101 @@
 //! mapping: the kernel's segment protections (the loader maps text and
 //! read-only data read-only in the host too), snapshotted at module setup.
 
+use std::mem::size_of;
+
+use super::Fatal;
+use crate::abi::ukvm_gpa_t;
 use crate::elf::protect::{self, Protection};
+use crate::monitor::GuestMem;
 
 /// The host-side protections of guest memory (kernel segments only; the
-/// rest of guest memory is readable and writable).
+/// rest of guest memory is readable and writable), kept as the ranges the
+/// monitor may not write and may not read: a check looks only at those
+/// (for a usual kernel, its text and rodata; nothing for reads).
 #[derive(Debug, Clone, Default)]
-pub struct Protections(Vec<Protection>);
+pub struct Protections {
+    no_write: Vec<(u64, u64)>,
+    no_read: Vec<(u64, u64)>,
+}
 
 impl Protections {
     /// The protections the loader applied to the running kernel: take
     /// them after the kernel is loaded (module setup runs after the load).
     pub fn current() -> Self {
-        Protections(protect::applied())
+        Protections::from_runs(protect::applied())
     }
 
     /// Everything readable and writable (tests, embedders without a loader).
     pub fn none() -> Self {
-        Protections(Vec::new())
+        Protections::default()
     }
 
     /// Explicit protection runs (tests).
     pub fn from_runs(runs: Vec<Protection>) -> Self {
-        Protections(runs)
+        let span = |p: &Protection| (p.start, p.start.saturating_add(p.len));
+        Protections {
+            no_write: runs
+                .iter()
+                .filter(|p| p.prot & libc::PROT_WRITE == 0)
+                .map(span)
+                .collect(),
+            no_read: runs
+                .iter()
+                .filter(|p| p.prot & libc::PROT_READ == 0)
+                .map(span)
+                .collect(),
+        }
     }
 
-    fn allows(&self, gpa: u64, len: u64, need: i32) -> bool {
+    fn clear_of(ranges: &[(u64, u64)], gpa: u64, len: u64) -> bool {
         let end = gpa.saturating_add(len);
-        self.0
-            .iter()
-            .all(|p| p.prot & need == need || p.start.saturating_add(p.len) <= gpa || end <= p.start)
+        ranges.iter().all(|&(s, e)| e <= gpa || end <= s)
     }
 
     /// The monitor may read `len` bytes at `gpa` without faulting.
     pub fn readable(&self, gpa: u64, len: u64) -> bool {
-        self.allows(gpa, len, libc::PROT_READ)
+        Self::clear_of(&self.no_read, gpa, len)
     }
 
     /// The monitor may write `len` bytes at `gpa` without faulting.
     pub fn writable(&self, gpa: u64, len: u64) -> bool {
-        self.allows(gpa, len, libc::PROT_WRITE)
+        Self::clear_of(&self.no_write, gpa, len)
     }
 
     /// Both (request structs are read, then their result is stored).
     pub fn read_writable(&self, gpa: u64, len: u64) -> bool {
-        self.allows(gpa, len, libc::PROT_READ | libc::PROT_WRITE)
+        self.readable(gpa, len) && self.writable(gpa, len)
+    }
+}
+
+/// A guest's request struct, read once and answered in place.
+pub struct Request<T: Copy> {
+    at: *mut T,
+    /// The request as read; set its out fields, then [`answer`](Self::answer).
+    pub v: T,
+}
+
+impl<T: Copy> Request<T> {
+    /// Read the `T` at `gpa`: it must be guest memory (upstream's check and
+    /// exit) that the monitor may read and write (else it could not store
+    /// the answer: `what` names the module in the message).
+    pub fn read(mem: &GuestMem, prot: &Protections, gpa: ukvm_gpa_t, what: &'static str) -> Result<Self, Fatal> {
+        let size = size_of::<T>();
+        let at = mem.ptr(gpa, size)? as *mut T;
+        if !prot.read_writable(gpa, size as u64) {
+            return Err(Fatal::ReadOnlyRequest { what, gpa, size });
+        }
+        // SAFETY: `ptr` checked size_of::<T>() bytes of guest memory at
+        // `at`, and the host may read them; guest ABI structs are plain
+        // integers, valid for any bits; no alignment is assumed.
+        let v = unsafe { std::ptr::read_unaligned(at) };
+        Ok(Request { at, v })
+    }
+
+    /// Store the request, out fields set, back where the guest put it.
+    pub fn answer(self) {
+        // SAFETY: the same checked, host-writable guest bytes as in `read`.
+        unsafe { std::ptr::write_unaligned(self.at, self.v) }
     }
 }
 

@@ -2,10 +2,9 @@
 //! request is validated before any byte moves; a request the disk cannot
 //! serve gets `ret = -1`, never an assertion.
 
-use std::mem::size_of;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::access::Protections;
+use super::access::{Protections, Request};
 use super::disk::{Disk, IoFail};
 use super::Fatal;
 use crate::abi::{ukvm_blkinfo, ukvm_blkread, ukvm_blkwrite, ukvm_gpa_t};
@@ -22,19 +21,6 @@ pub struct Blk {
     shrink_reported: AtomicBool,
 }
 
-/// A request struct's bytes must be readable and writable by the monitor.
-fn request<T: Copy>(mem: &GuestMem, prot: &Protections, gpa: ukvm_gpa_t, what: &'static str) -> Result<T, Fatal> {
-    mem.ptr(gpa, size_of::<T>())?;
-    if !prot.read_writable(gpa, size_of::<T>() as u64) {
-        return Err(Fatal::ReadOnlyRequest {
-            what,
-            gpa,
-            size: size_of::<T>(),
-        });
-    }
-    Ok(mem.read(gpa)?)
-}
-
 impl Blk {
     pub fn new(disk: Disk, prot: Protections, name: String) -> Blk {
         Blk {
@@ -47,26 +33,29 @@ impl Blk {
 
     /// BLKINFO: sector size, sector count and writability.
     pub fn info(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-        let mut info: ukvm_blkinfo = request(mem, &self.prot, gpa, "blk")?;
+        let mut info = Request::<ukvm_blkinfo>::read(mem, &self.prot, gpa, "blk")?;
         let g = self.disk.geometry();
-        info.sector_size = g.sector_size as _;
-        info.num_sectors = g.num_sectors as _;
-        info.rw = g.rw as _;
-        Ok(mem.write(gpa, info)?)
+        info.v.sector_size = g.sector_size as _;
+        info.v.num_sectors = g.num_sectors as _;
+        info.v.rw = g.rw as _;
+        info.answer();
+        Ok(())
     }
 
     /// BLKWRITE: `len` guest bytes at `data` to the disk at `sector`.
     pub fn write(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-        let mut wr: ukvm_blkwrite = request(mem, &self.prot, gpa, "blk")?;
-        wr.ret = self.do_write(mem, wr.sector as u64, wr.data, wr.len as u64)?;
-        Ok(mem.write(gpa, wr)?)
+        let mut wr = Request::<ukvm_blkwrite>::read(mem, &self.prot, gpa, "blk")?;
+        wr.v.ret = self.do_write(mem, wr.v.sector as u64, wr.v.data, wr.v.len as u64)?;
+        wr.answer();
+        Ok(())
     }
 
     /// BLKREAD: `len` bytes from the disk at `sector` into guest `data`.
     pub fn read(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-        let mut rd: ukvm_blkread = request(mem, &self.prot, gpa, "blk")?;
-        rd.ret = self.do_read(mem, rd.sector as u64, rd.data, rd.len as u64)?;
-        Ok(mem.write(gpa, rd)?)
+        let mut rd = Request::<ukvm_blkread>::read(mem, &self.prot, gpa, "blk")?;
+        rd.v.ret = self.do_read(mem, rd.v.sector as u64, rd.v.data, rd.v.len as u64)?;
+        rd.answer();
+        Ok(())
     }
 
     fn do_write(&self, mem: &GuestMem, sector: u64, data: ukvm_gpa_t, len: u64) -> Result<i32, Fatal> {

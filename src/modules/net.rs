@@ -3,9 +3,8 @@
 //! away ends the monitor with a message instead of spinning or asserting.
 
 use std::io;
-use std::mem::size_of;
 
-use super::access::Protections;
+use super::access::{Protections, Request};
 use super::tap::FrameIo;
 use super::Fatal;
 use crate::abi::{ukvm_gpa_t, ukvm_netinfo, ukvm_netread, ukvm_netwrite};
@@ -18,18 +17,6 @@ pub struct Net {
     pub prot: Protections,
     /// The `--net=` value, for messages.
     pub name: String,
-}
-
-fn request<T: Copy>(mem: &GuestMem, prot: &Protections, gpa: ukvm_gpa_t) -> Result<T, Fatal> {
-    mem.ptr(gpa, size_of::<T>())?;
-    if !prot.read_writable(gpa, size_of::<T>() as u64) {
-        return Err(Fatal::ReadOnlyRequest {
-            what: "net",
-            gpa,
-            size: size_of::<T>(),
-        });
-    }
-    Ok(mem.read(gpa)?)
 }
 
 /// Errors that mean the tap itself is gone or unusable: polling would
@@ -53,18 +40,19 @@ impl Net {
 
     /// NETINFO: the guest's MAC address.
     pub fn info(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-        let mut info: ukvm_netinfo = request(mem, &self.prot, gpa)?;
-        info.mac_address = self.mac;
-        Ok(mem.write(gpa, info)?)
+        let mut info = Request::<ukvm_netinfo>::read(mem, &self.prot, gpa, "net")?;
+        info.v.mac_address = self.mac;
+        info.answer();
+        Ok(())
     }
 
     /// NETWRITE: send one frame. 0 when the whole frame was taken; -1 when
     /// the host refused it (too short or long, interface down, no buffer).
     pub fn write(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-        let mut wr: ukvm_netwrite = request(mem, &self.prot, gpa)?;
-        let len = wr.len as usize;
-        let buf = mem.ptr(wr.data, len)?;
-        wr.ret = if !self.prot.readable(wr.data, len as u64) {
+        let mut wr = Request::<ukvm_netwrite>::read(mem, &self.prot, gpa, "net")?;
+        let len = wr.v.len as usize;
+        let buf = mem.ptr(wr.v.data, len)?;
+        wr.v.ret = if !self.prot.readable(wr.v.data, len as u64) {
             -1
         } else {
             // SAFETY: checked guest range, readable by the host; the vCPU
@@ -77,7 +65,8 @@ impl Net {
                 Err(_) => -1,
             }
         };
-        Ok(mem.write(gpa, wr)?)
+        wr.answer();
+        Ok(())
     }
 
     /// NETREAD: receive one frame. 0 and its length; -1 when none is
@@ -86,25 +75,27 @@ impl Net {
     /// that reports the longer length gets the frame dropped (-1) instead
     /// of a length larger than the guest's buffer.
     pub fn read(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-        let mut rd: ukvm_netread = request(mem, &self.prot, gpa)?;
-        let len = rd.len as usize;
-        let buf = mem.ptr(rd.data, len)?;
-        if !self.prot.writable(rd.data, len as u64) {
-            rd.ret = -1;
-            return Ok(mem.write(gpa, rd)?);
+        let mut rd = Request::<ukvm_netread>::read(mem, &self.prot, gpa, "net")?;
+        let len = rd.v.len as usize;
+        let buf = mem.ptr(rd.v.data, len)?;
+        if !self.prot.writable(rd.v.data, len as u64) {
+            rd.v.ret = -1;
+            rd.answer();
+            return Ok(());
         }
         // SAFETY: checked guest range, writable by the host; the vCPU is
         // stopped in this hypercall.
         let dst = unsafe { std::slice::from_raw_parts_mut(buf, len) };
         match self.io.recv(dst) {
             Ok(n) if n > 0 && n <= len => {
-                rd.len = n as _;
-                rd.ret = 0;
+                rd.v.len = n as _;
+                rd.v.ret = 0;
             }
-            Ok(_) => rd.ret = -1,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => rd.ret = -1,
+            Ok(_) => rd.v.ret = -1,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => rd.v.ret = -1,
             Err(e) => return Err(self.host_fatal("read", &e)),
         }
-        Ok(mem.write(gpa, rd)?)
+        rd.answer();
+        Ok(())
     }
 }

@@ -185,13 +185,13 @@ bench() { # LABEL BLK_MONITOR NET_MONITOR
     $3 --net=tapb0 iobench.ukvm frames=20000 2>&1 | grep "iobench:" | sed "s/^/bench: $1 /"
     mktap -d tapb0
 }
-# Three rounds, the order alternating, so that neither set gets only the
+# Five rounds, the order alternating, so that neither set gets only the
 # cold runs; the summary keeps each set's best round (TCG is noisy).
 : >$T/bench
-for round in 1 2 3; do
+for round in 1 2 3 4 5; do
     if [ ! -x ./ukvm-bin-c-blk ]; then
         bench rust $R $N | tee -a $T/bench
-    elif [ $round = 2 ]; then
+    elif [ $((round % 2)) = 0 ]; then
         { bench c ./ukvm-bin-c-blk ./ukvm-bin-c-net; bench rust $R $N; } | tee -a $T/bench
     else
         { bench rust $R $N; bench c ./ukvm-bin-c-blk ./ukvm-bin-c-net; } | tee -a $T/bench
