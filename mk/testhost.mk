@@ -10,7 +10,7 @@
 
 MONITOR ?= c
 ARCH ?= aarch64
-UPSTREAM_ARCHES := aarch64
+UPSTREAM_ARCHES := aarch64 x86_64
 
 TEST_TARGETS += test-testhost $(UPSTREAM_ARCHES:%=test-upstream-%)
 
