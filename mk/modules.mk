@@ -12,9 +12,14 @@
 #                              requests and host faults (tests/modules_guests/),
 #                              and a side-by-side benchmark against upstream's
 #                              C modules when SOLO5_SRC is there
-#   make modules-upstream-bins monitors for compat/upstream/test-upstream
-#                              --monitor rust (UKVM_BINS=$(MOD_UPSTREAM_BINS)):
-#                              each test's modules, blk and net the Rust ones
+#   make test-modules-upstream upstream's blk and ping-serve cases
+#                              (compat/upstream/test-upstream --monitor rust)
+#                              with monitors whose blk and net are ours
+#                              (skipped loudly without SOLO5_SRC)
+#   make modules-upstream-bins those monitors, one per upstream test with the
+#                              modules its GNUmakefile lists, blk and net the
+#                              Rust ones, in $(MOD_UPSTREAM_BINS) (for
+#                              `make test-upstream MONITOR=rust UKVM_BINS=...`)
 
 MOD_OUT := $(BUILD)/modules
 MOD_A64 := $(MOD_OUT)/aarch64
@@ -22,12 +27,12 @@ MOD_GUESTS := iohostile iobench
 MOD_PAYLOAD := $(MOD_A64)/payload
 MOD_UPSTREAM_BINS := $(MOD_A64)/ukvm-bins-rust
 
-.PHONY: test-modules test-modules-local test-modules-aarch64 modules-deps modules-guests \
-    modules-monitors-aarch64 modules-upstream-bins
+.PHONY: test-modules test-modules-local test-modules-aarch64 test-modules-upstream modules-deps \
+    modules-guests modules-monitors-aarch64 modules-upstream-bins
 .SECONDARY: $(MOD_GUESTS:%=$(MOD_A64)/%.o)
 TEST_TARGETS += test-modules
 
-test-modules: test-modules-local test-modules-aarch64
+test-modules: test-modules-local test-modules-aarch64 test-modules-upstream
 
 modules-deps:
 	@compat/need iproute2
@@ -88,3 +93,8 @@ modules-upstream-bins: aarch64-tools
 	    test -x ukvm-bin || exit 1; \
 	    echo "modules: $$t: ukvm-bin with [$$mods]"; \
 	done
+
+test-modules-upstream: modules-upstream-bins
+	@if [ ! -d "$(SOLO5_SRC)/tests" ]; then \
+	    echo "modules: SKIP upstream's blk and ping-serve with our modules: no Solo5 source at SOLO5_SRC=$(SOLO5_SRC)"; \
+	else UKVM_BINS=$(MOD_UPSTREAM_BINS) $(TOP)/compat/upstream/test-upstream --arch aarch64 --monitor rust blk ping-serve; fi
