@@ -50,7 +50,7 @@ impl Net {
     /// the host refused it (too short or long, interface down, no buffer).
     pub fn write(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
         let mut wr = Request::<ukvm_netwrite>::read(mem, &self.prot, gpa, "net")?;
-        let len = wr.v.len as usize;
+        let len = wr.v.len;
         let buf = mem.ptr(wr.v.data, len)?;
         wr.v.ret = if !self.prot.readable(wr.v.data, len as u64) {
             -1
@@ -76,7 +76,7 @@ impl Net {
     /// of a length larger than the guest's buffer.
     pub fn read(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
         let mut rd = Request::<ukvm_netread>::read(mem, &self.prot, gpa, "net")?;
-        let len = rd.v.len as usize;
+        let len = rd.v.len;
         let buf = mem.ptr(rd.v.data, len)?;
         if !self.prot.writable(rd.v.data, len as u64) {
             rd.v.ret = -1;
