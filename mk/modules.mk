@@ -1,7 +1,8 @@
 # modules.mk: the library's Rust blk and net modules (src/modules/): tests here and under real KVM in the emulated AArch64 host.
 #
 #   make test-modules          all of the below
-#   make test-modules-local    unit tests (modules::); the hypercalls over test
+#   make test-modules-local    unit tests (modules::, also cross-built and run
+#                              under qemu-aarch64); the hypercalls over test
 #                              memory with real and error-injecting files (EIO,
 #                              ENOSPC), real taps in a private network namespace
 #                              (skipped loudly without root or /dev/net/tun);
@@ -39,6 +40,8 @@ modules-deps:
 
 test-modules-local: rust-lib modules-deps
 	cd $(TOP) && $(CARGO) test --lib -- modules::
+	cd $(TOP) && CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="$(RUST_AARCH64_RUNNER)" \
+	    $(CARGO) test --lib --target $(RUST_AARCH64) -- modules::
 	cd $(TOP) && $(CARGO) test --test modules_blk --test modules_net --test modules_ffi
 	sh $(TOP)/c-tests/scripts/test-configure.sh rust $(MOD_OUT)/configure-rust \
 	    $(MOD_OUT) $(RUST_PKG)/$(RUST_HOST)/libukvm.a cc
