@@ -55,11 +55,14 @@ $(A64_GUEST_OUT)/%.ukvm: $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o $(A64_GU
 	$(A64_CC) $(A64_GUEST_LDFLAGS) -o $@ $(filter %.o,$^) -lgcc
 
 # hello linked at 32 KiB: its read-only text covers the command line and
-# page tables that the monitor writes (a hostile kernel image).
-$(A64_GUEST_OUT)/lowhello.ukvm: $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o $(A64_GUEST_OUT)/hello.o $(TOP)/guests/guest.lds
+# page tables that the monitor writes (a hostile kernel image). Kept out of
+# $(A64_GUEST_OUT), whose images other tests expect to be valid.
+A64_BAD_OUT := $(A64_OUT)/bad-images
+$(A64_BAD_OUT)/lowhello.ukvm: $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o $(A64_GUEST_OUT)/hello.o $(TOP)/guests/guest.lds
+	@mkdir -p $(@D)
 	$(A64_CC) -Wl,--defsym=LOAD_ADDR=0x8000 $(A64_GUEST_LDFLAGS) -o $@ $(filter %.o,$^) -lgcc
 
-A64_GUEST_FILES := $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.ukvm) $(A64_GUEST_OUT)/lowhello.ukvm
+A64_GUEST_FILES := $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.ukvm) $(A64_BAD_OUT)/lowhello.ukvm
 aarch64-guests: $(A64_GUEST_FILES)
 
 aarch64-monitor: aarch64-tools
