@@ -175,6 +175,33 @@ st=$?
 verdict net-tap-deleted-while-running 1 $st $T/del "tap interface deleted?"
 [ $(( $(date +%s) - t0 )) -lt 20 ] && ok net-tap-deleted-no-hang || ko net-tap-deleted-no-hang "took too long"
 
+# ---- the same hostile requests under upstream's C modules (informational) -
+# Lists what upstream does where we differ (docs/modules.md); not a verdict.
+compare() { # NAME OURS UPSTREAM OPTION ARGS...
+    name=$1 ours=$2 theirs=$3
+    shift 3
+    timeout 60 $ours "$@" >$T/cmp.ours 2>&1 </dev/null
+    so=$?
+    timeout 60 $theirs "$@" >$T/cmp.theirs 2>&1 </dev/null
+    st=$?
+    echo "compare: $name: ours status $so ($(grep -v '^ *$' $T/cmp.ours | tail -n 1)) | upstream status $st ($(grep -v '^ *$' $T/cmp.theirs | tail -n 1))"
+}
+if [ -x ./ukvm-bin-c-blk ]; then
+    disk $T/c.img 64
+    for c in blk-len-over-ssize-max blk-sector-wraps blk-read-into-text blk-write-from-text \
+            blk-request-in-text blk-data-outside-memory; do
+        compare $c $R ./ukvm-bin-c-blk --disk=$T/c.img $H case=$c
+    done
+    mktap tapc0 && ip link set tapc0 up
+    for c in net-13-byte-frame net-read-into-text net-request-in-text net-nothing-waiting; do
+        compare $c $N ./ukvm-bin-c-net --net=tapc0 $H case=$c
+    done
+    compare net-bad-at-fd $N ./ukvm-bin-c-net --net=@x $H case=net-nothing-waiting
+    mktap -d tapc0
+else
+    echo "compare: skipped: no upstream C monitors (needs SOLO5_SRC)"
+fi
+
 # ---- benchmark: the same guest, our modules and upstream's ---------------
 bench() { # LABEL BLK_MONITOR NET_MONITOR
     disk $T/bench.img 131072
