@@ -7,7 +7,8 @@
 #                              ENOSPC), real taps in a private network namespace
 #                              (skipped loudly without root or /dev/net/tun);
 #                              the C-ABI module structs in child processes;
-#                              ukvm-configure's rust-blk / rust-net selection
+#                              rust-blk / rust-net selected through
+#                              ukvm-configure and CMake (tests/modules_cmake)
 #   make test-modules-aarch64  in the emulated AArch64 host (compat/testhost):
 #                              the backend's blk and netecho guests, hostile
 #                              requests and host faults (tests/modules_guests/),
@@ -36,7 +37,7 @@ TEST_TARGETS += test-modules
 test-modules: test-modules-local test-modules-aarch64 test-modules-upstream
 
 modules-deps:
-	@compat/need iproute2
+	@compat/need iproute2 cmake
 
 test-modules-local: rust-lib modules-deps
 	cd $(TOP) && $(CARGO) test --lib -- modules::
@@ -45,6 +46,21 @@ test-modules-local: rust-lib modules-deps
 	cd $(TOP) && $(CARGO) test --test modules_blk --test modules_net --test modules_ffi
 	sh $(TOP)/c-tests/scripts/test-configure.sh rust $(MOD_OUT)/configure-rust \
 	    $(MOD_OUT) $(RUST_PKG)/$(RUST_HOST)/libukvm.a cc
+	rm -rf $(MOD_OUT)/cmake && cmake -S $(TOP)/tests/modules_cmake -B $(MOD_OUT)/cmake \
+	    -DUKVM_LIBRARY=$(RUST_PKG)/$(RUST_HOST)/libukvm.a \
+	    $(if $(wildcard $(SOLO5_SRC)/ukvm/ukvm_module_dumpcore.c),-DSOLO5_UKVM=$(SOLO5_SRC)/ukvm) >/dev/null
+	$(MAKE) -s -C $(MOD_OUT)/cmake
+	$(MOD_OUT)/cmake/rust_only --help 2>&1 | grep -qx 'Compiled-in modules: core blk net ' && \
+	    $(MOD_OUT)/cmake/rust_only --help 2>&1 | grep -qxF '    --disk=IMAGE (file exposed to the unikernel as a raw block device)' && \
+	    echo "PASS cmake: MODULES rust-blk rust-net"
+	@if [ -x $(MOD_OUT)/cmake/mixed ]; then \
+	    $(MOD_OUT)/cmake/mixed --help 2>&1 | grep -qx 'Compiled-in modules: core dumpcore net ' && \
+	    echo "PASS cmake: MODULES rust-net dumpcore (upstream's order)" || exit 1; \
+	    ! cmake -S $(TOP)/tests/modules_cmake -B $(MOD_OUT)/cmake-both -DBOTH=ON -DSOLO5_UKVM=$(SOLO5_SRC)/ukvm \
+	        -DUKVM_LIBRARY=$(RUST_PKG)/$(RUST_HOST)/libukvm.a 2>&1 | grep -q "modules 'blk' and 'rust-blk' both provide blk" \
+	        && { echo "FAIL cmake: blk with rust-blk not refused"; exit 1; }; \
+	    echo "PASS cmake: blk with rust-blk refused"; \
+	else echo "SKIP cmake: mixed C/Rust monitor: no Solo5 source at SOLO5_SRC=$(SOLO5_SRC)"; fi
 
 $(MOD_A64)/%.o: $(TOP)/tests/modules_guests/%.c $(A64_GUEST_DEPS) | aarch64-tools
 	@mkdir -p $(@D)
