@@ -4,6 +4,8 @@
 #   make test-aarch64     build the guests and a core-only monitor
 #                         (examples/run_guest.rs, static, for aarch64) and
 #                         run guests/check.sh inside compat/testhost.
+#   make demo-aarch64     (part of `make demo`) run a few of them there,
+#                         output on the console.
 
 A64_TRIPLE := aarch64-unknown-linux-gnu
 A64_CC := aarch64-linux-gnu-gcc
@@ -28,8 +30,9 @@ A64_GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,$(TOP)/guests/guest.lds \
 A64_GUEST_DEPS := $(TOP)/guests/rt.h $(TOP)/include/ukvm_guest.h
 
 TEST_TARGETS += test-aarch64
+DEMO_TARGETS += demo-aarch64
 
-.PHONY: aarch64-tools aarch64-unit aarch64-guests aarch64-monitor aarch64-io-monitors aarch64-solo5-tests test-aarch64
+.PHONY: demo-aarch64 aarch64-tools aarch64-unit aarch64-guests aarch64-monitor aarch64-io-monitors aarch64-solo5-tests test-aarch64
 .SECONDARY: $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.o) $(A64_GUEST_OUT)/start.o $(A64_GUEST_OUT)/rt.o
 
 # rust-deps (mk/rust.mk) brings what building the crate needs (bindgen's
@@ -121,3 +124,11 @@ test-aarch64: $(A64_HVBCHECK) aarch64-unit aarch64-guests aarch64-monitor aarch6
 	done
 	$(A64_TESTHOST) run aarch64 $(A64_TESTHOST_FLAGS) --timeout 900 --log $(A64_OUT)/test-aarch64.log \
 	    $(A64_PAYLOAD) $(A64_PAYLOAD)/check.sh ./run_guest
+
+# make demo: our guests (and Solo5's hello, when SOLO5_SRC is there) under
+# our monitor on real KVM in the emulated host, output on the console.
+demo-aarch64: aarch64-guests aarch64-monitor aarch64-solo5-tests
+	rm -rf $(A64_OUT)/demo && mkdir -p $(A64_OUT)/demo
+	cp $(A64_MONITOR) $(A64_GUESTS:%=$(A64_GUEST_OUT)/%.ukvm) $(TOP)/guests/demo.sh $(A64_OUT)/demo/
+	if [ -f $(A64_SOLO5_OUT)/test_hello.ukvm ]; then cp $(A64_SOLO5_OUT)/test_hello.ukvm $(A64_OUT)/demo/; fi
+	$(A64_TESTHOST) run aarch64 $(A64_TESTHOST_FLAGS) --timeout 600 $(A64_OUT)/demo $(A64_OUT)/demo/demo.sh
