@@ -1,6 +1,6 @@
 //! The backend's C entry points (upstream's `ukvm_hv_*`): memory size,
 //! VM creation, vCPU set-up and the vCPU loop. On targets without a
-//! backend they stop with "no KVM backend for <arch> yet".
+//! backend they stop with `no KVM backend for <arch> yet`.
 
 use std::os::raw::{c_char, c_int};
 

@@ -17,9 +17,9 @@ use super::layout::{
 };
 use std::fmt;
 
-/// Bits [1:0] of a table descriptor (levels 0-2) or page descriptor (level 3).
+/// Bits `[1:0]` of a table descriptor (levels 0-2) or page descriptor (level 3).
 pub const DESC_TABLE_OR_PAGE: u64 = 0b11;
-/// Bits [1:0] of a block descriptor (levels 1-2).
+/// Bits `[1:0]` of a block descriptor (levels 1-2).
 pub const DESC_BLOCK: u64 = 0b01;
 /// Access flag: set, so the first access does not fault.
 pub const ATTR_AF: u64 = 1 << 10;

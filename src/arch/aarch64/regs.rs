@@ -44,7 +44,7 @@ pub const fn reg_x(n: u64) -> u64 {
 pub const REG_X0: u64 = reg_x(0);
 /// Program counter.
 pub const REG_PC: u64 = core_reg(32 * 8);
-/// PSTATE (upstream calls this "spsr[EL1]" in its messages).
+/// PSTATE (upstream calls this `spsr[EL1]` in its messages).
 pub const REG_PSTATE: u64 = core_reg(33 * 8);
 /// Stack pointer for EL1.
 pub const REG_SP_EL1: u64 = core_reg(34 * 8);
@@ -60,7 +60,7 @@ pub const TTBR0_EL1: u64 = sys_reg(3, 0, 2, 0, 0);
 /// System Control Register.
 pub const SCTLR_EL1: u64 = sys_reg(3, 0, 1, 0, 0);
 
-/// CPACR_EL1.FPEN: bits [21:20]; 0b11 = FP/SIMD not trapped.
+/// CPACR_EL1.FPEN: bits `[21:20]`; 0b11 = FP/SIMD not trapped.
 pub const CPACR_FPEN_MASK: u64 = 0b11 << 20;
 pub const CPACR_FPEN_NOTRAP: u64 = 0b11 << 20;
 
