@@ -45,7 +45,9 @@ bench-tools: $(CMP_TOOLS)/floor $(CMP_TOOLS)/brun $(CMP_OUT)/guests/idle.ukvm
 compare-inputs: aarch64-guests modules-guests compare-monitors compare-corpus
 
 compare: compare-inputs
+	@$(TOP)/compat/need python3
 	python3 $(TOP)/compat/compare/compare --out $(CMP_OUT)
 
 bench: aarch64-guests modules-guests compare-monitors bench-tools
+	@$(TOP)/compat/need python3
 	python3 $(TOP)/bench/bench --out $(CMP_OUT)
