@@ -1,6 +1,8 @@
 //! ukvm: a Rust drop-in for the core of Solo5's ukvm unikernel monitor
 //! (v0.3.1), exporting upstream's C module API.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod abi;
 pub mod arch;
 pub mod cli;

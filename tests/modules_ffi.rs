@@ -44,6 +44,7 @@ fn call(nr: u32, hv: &mut UkvmHv, gpa: u64) {
     // SAFETY: a plain read of the table, then a registered handler called
     // with live test memory, as the vCPU loop would.
     let f = unsafe { (*addr_of!(ukvm_core_hypercalls))[nr as usize] }.expect("handler registered");
+    // SAFETY: as above: a registered handler, live test memory.
     unsafe { f(hv, gpa) }
 }
 
@@ -291,10 +292,8 @@ fn child_scenarios() {
 fn socketpair() -> (i32, i32) {
     let mut sv = [0; 2];
     // SAFETY: socketpair fills two descriptors.
-    assert_eq!(
-        unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_SEQPACKET, 0, sv.as_mut_ptr()) },
-        0
-    );
+    let rc = unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_SEQPACKET, 0, sv.as_mut_ptr()) };
+    assert_eq!(rc, 0);
     (sv[0], sv[1])
 }
 

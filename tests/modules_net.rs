@@ -89,7 +89,7 @@ fn read_req(g: &Guest, n: &Net, data: u64, len: usize) -> Result<(i32, usize), F
         .unwrap();
     n.read(&g.mem, REQ)?;
     let r: ukvm_netread = g.mem.read(REQ).unwrap();
-    Ok((r.ret, r.len as usize))
+    Ok((r.ret, r.len))
 }
 
 fn os(code: i32) -> io::Error {
@@ -197,10 +197,8 @@ fn guest_buffers_in_read_only_text_or_outside_memory() {
 fn socketpair() -> (RawFd, RawFd) {
     let mut sv = [0; 2];
     // SAFETY: socketpair fills two descriptors.
-    assert_eq!(
-        unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_SEQPACKET, 0, sv.as_mut_ptr()) },
-        0
-    );
+    let rc = unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_SEQPACKET, 0, sv.as_mut_ptr()) };
+    assert_eq!(rc, 0);
     (sv[0], sv[1])
 }
 
@@ -254,12 +252,8 @@ fn ip(args: &str) {
 fn in_netns(test: &str, body: impl FnOnce()) {
     if support::scenario().as_deref() == Some(test) {
         // SAFETY: unshare affects only this (child) process.
-        assert_eq!(
-            unsafe { libc::unshare(libc::CLONE_NEWNET) },
-            0,
-            "unshare: {}",
-            io::Error::last_os_error()
-        );
+        let rc = unsafe { libc::unshare(libc::CLONE_NEWNET) };
+        assert_eq!(rc, 0, "unshare: {}", io::Error::last_os_error());
         ip("link set lo up");
         body();
         return;

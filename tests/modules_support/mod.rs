@@ -38,10 +38,8 @@ impl Guest {
         assert_ne!(base, libc::MAP_FAILED);
         let base = base as *mut u8;
         // SAFETY: TEXT..TEXT+PAGE lies inside the mapping.
-        assert_eq!(
-            unsafe { libc::mprotect(base.add(TEXT as usize).cast(), PAGE as usize, libc::PROT_READ) },
-            0
-        );
+        let rc = unsafe { libc::mprotect(base.add(TEXT as usize).cast(), PAGE as usize, libc::PROT_READ) };
+        assert_eq!(rc, 0);
         let prot = Protections::from_runs(vec![Protection {
             index: 0,
             start: TEXT,
