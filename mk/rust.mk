@@ -40,6 +40,8 @@ test-rust: rust-lib rust-lib-aarch64
 	    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="$(RUST_AARCH64_RUNNER)" \
 	    $(CARGO) test --lib --target $(RUST_AARCH64) -- $(RUST_CORE_TESTS)
 	cd $(TOP) && $(CARGO) test --test header_drift
+	@# Every unsafe block carries a SAFETY comment (src/lib.rs denies it; clippy checks).
+	cd $(TOP) && $(CARGO) clippy --lib --tests -- -D clippy::undocumented_unsafe_blocks
 	tests/rust/symbols.sh $(CARGO_TARGET_DIR)/release $(RUST_PKG)/$(RUST_HOST)
 	tests/rust/symbols.sh $(CARGO_TARGET_DIR)/$(RUST_AARCH64)/release \
 	    $(RUST_PKG)/$(RUST_AARCH64) aarch64-linux-gnu-
