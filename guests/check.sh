@@ -52,6 +52,12 @@ check hcbench 0 "hcbench: SUCCESS" -- $M hcbench.ukvm n=2000
 # C code using struct ukvm_hvb (fds, kvm_run) as upstream's modules do.
 check hvb-from-c 0 "hvbcheck: fds live, pc=0x100000, mem_size=0x20000000" "hello: SUCCESS" \
     "MMIO, halt status 0" -- ./ukvm-bin-hvbcheck hello.ukvm
+# The third-party example module (c-tests/example): its setup checks the
+# core's refusals, then its halt hook reports the guest's status.
+check example-module 7 "example: a64: guest halted with status 7" "hello: SUCCESS (exit status 7)" \
+    -- ./ukvm-bin-example --example=a64 hello.ukvm exit=7
+check example-module-usage 1 "Compiled-in modules: core example" "--example=TAG" -- ./ukvm-bin-example --help
+
 # hcbench n=100 makes 105 hypercalls: 102 WALLTIME, 2 PUTS, HALT.
 if ./ukvm-bin-hvbcheck hcbench.ukvm n=100 2>&1 | grep -qF "hvbcheck: 105 exits seen, 105 MMIO, halt status 0"; then
     echo "PASS hvb-sees-every-hypercall-exit"

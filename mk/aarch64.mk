@@ -111,12 +111,24 @@ $(A64_HVBCHECK): $(TOP)/guests/modules/ukvm_module_hvbcheck.c aarch64-tools
 	    $(MAKE) -s -f Makefile.ukvm ukvm-bin 2>&1 | grep -v "statically linked applications\|in function .std::" ; \
 	    test -x ukvm-bin
 
-test-aarch64: $(A64_HVBCHECK) aarch64-unit aarch64-guests aarch64-monitor aarch64-io-monitors aarch64-solo5-tests
+# The third-party example module that c-tests builds on this host
+# (c-tests/example/), here linked for AArch64 and run with a real guest:
+# a module author's path end to end.
+A64_EXAMPLE := $(A64_OUT)/ukvm-bin-example/ukvm-bin
+$(A64_EXAMPLE): $(TOP)/c-tests/example/ukvm_module_example.c $(TOP)/c-tests/example/ukvm_module_example.h aarch64-tools
+	mkdir -p $(@D) && cd $(@D) && \
+	    UKVM_CC=$(A64_CC) UKVM_STATIC=1 $(TOP)/compat/ukvm-configure $(TOP)/include \
+	        example=$(TOP)/c-tests/example/ukvm_module_example.c && \
+	    $(MAKE) -s -f Makefile.ukvm ukvm-bin 2>&1 | grep -v "statically linked applications\|in function .std::" ; \
+	    test -x ukvm-bin
+
+test-aarch64: $(A64_HVBCHECK) $(A64_EXAMPLE) aarch64-unit aarch64-guests aarch64-monitor aarch64-io-monitors aarch64-solo5-tests
 	rm -rf $(A64_PAYLOAD) && mkdir -p $(A64_PAYLOAD)
 	cp $(A64_MONITOR) $(A64_GUEST_FILES) $(TOP)/guests/check.sh $(A64_PAYLOAD)/
 	cp $(TOP)/guests/solo5/check.sh $(A64_PAYLOAD)/solo5-check.sh
 	cp $(TOP)/guests/diff.sh $(A64_PAYLOAD)/diff.sh
 	cp $(A64_HVBCHECK) $(A64_PAYLOAD)/ukvm-bin-hvbcheck
+	cp $(A64_EXAMPLE) $(A64_PAYLOAD)/ukvm-bin-example
 	if ls $(A64_SOLO5_OUT)/*.ukvm >/dev/null 2>&1; then cp $(A64_SOLO5_OUT)/*.ukvm $(A64_PAYLOAD)/; fi
 	if [ -x $(A64_SOLO5_OUT)/upstream-core ]; then cp $(A64_SOLO5_OUT)/upstream-core $(A64_PAYLOAD)/; fi
 	for m in $(A64_IO_MODULES); do \
