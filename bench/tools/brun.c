@@ -9,7 +9,9 @@
  *                                   start instances of CMD, each until it
  *                                   says "ready", until one fails, MAX are
  *                                   up or SECS have passed; print
- *                                   "density N STOP-REASON", kill them all
+ *                                   "density ALIVE STOP-REASON (N started)"
+ *                                   (ALIVE: still running half a second
+ *                                   after the last start), kill them all
  *
  * Built static for the host, which has busybox and no libc.
  */
@@ -48,6 +50,12 @@ static pid_t spawn(char **cmd, int *rfd)
         dup2(fd, 1);
         dup2(fd, 2);
         signal(SIGPIPE, SIG_DFL);
+        /* Under memory pressure the instances go first, not the runner. */
+        int adj = open("/proc/self/oom_score_adj", O_WRONLY);
+        if (adj >= 0) {
+            (void)!write(adj, "500", 3);
+            close(adj);
+        }
         execv(cmd[0], cmd);
         _exit(127);
     }
@@ -198,12 +206,23 @@ static int cmd_density(int max, int secs, char **cmd)
             fflush(stdout);
         }
     }
-    printf("density %d %s\n", n, why);
+    /* Instances the OOM killer (or anything else) ended after their start
+     * do not count. */
+    usleep(500000);
+    int alive = 0;
+    for (int i = 0; i < n; i++)
+        if (waitpid(pids[i], NULL, WNOHANG) == 0)
+            alive++;
+        else
+            pids[i] = 0;
+    printf("density %d %s (%d started)\n", alive, why, n);
     fflush(stdout);
     for (int i = 0; i < n; i++)
-        kill(pids[i], SIGKILL);
+        if (pids[i])
+            kill(pids[i], SIGKILL);
     for (int i = 0; i < n; i++)
-        waitpid(pids[i], NULL, 0);
+        if (pids[i])
+            waitpid(pids[i], NULL, 0);
     return 0;
 }
 
