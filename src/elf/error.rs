@@ -33,6 +33,9 @@ impl fmt::Display for Part {
 pub enum ElfError {
     /// The file could not be opened.
     Open(io::Error),
+    /// The path names a FIFO, socket or device, not a file: reading it
+    /// could block forever (upstream's monitor hangs on a FIFO).
+    NotRegularFile { kind: &'static str },
     /// Reading the file failed (not a short read: an I/O error).
     Read { part: Part, offset: u64, err: io::Error },
     /// The file ends before `len` bytes at `offset` could be read.
@@ -127,6 +130,7 @@ impl fmt::Display for ElfError {
         use ElfError::*;
         match self {
             Open(e) => write!(f, "cannot open: {e}"),
+            NotRegularFile { kind } => write!(f, "not a regular file (a {kind})"),
             Read { part, offset, err } => {
                 write!(f, "cannot read {part} at offset {offset:#x}: {err}")
             }
@@ -238,7 +242,7 @@ impl ElfError {
             EntryOutsideSegments { entry } => {
                 write!(f, "entry point e_entry {entry:#x} is not inside any PT_LOAD segment")
             }
-            Open(_) | Read { .. } | Protect { .. } => Ok(()),
+            Open(_) | NotRegularFile { .. } | Read { .. } | Protect { .. } => Ok(()),
         }
     }
 }

@@ -130,8 +130,33 @@ pub fn load<R: ReadAt + ?Sized>(src: &R, mem: &mut [u8], machine: u16) -> Result
 
 /// Open `path` and [`load`] it.
 pub fn load_path(path: &Path, mem: &mut [u8], machine: u16) -> Result<Loaded, ElfError> {
-    let file = File::open(path).map_err(ElfError::Open)?;
-    load(&file, mem, machine)
+    load(&open_kernel(path)?, mem, machine)
+}
+
+/// Open the kernel image for reading. O_NONBLOCK keeps open(2) from
+/// waiting for a writer when the path is a FIFO; anything but a regular
+/// file (or a directory, whose reads fail with EISDIR as upstream reports)
+/// is refused before a read could block.
+fn open_kernel(path: &Path) -> Result<File, ElfError> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(ElfError::Open)?;
+    let kind = file.metadata().map_err(ElfError::Open)?.file_type();
+    let refused = if kind.is_fifo() {
+        "FIFO"
+    } else if kind.is_socket() {
+        "socket"
+    } else if kind.is_char_device() {
+        "character device"
+    } else if kind.is_block_device() {
+        "block device"
+    } else {
+        return Ok(file);
+    };
+    Err(ElfError::NotRegularFile { kind: refused })
 }
 
 /// Load the kernel at `path` into the guest memory mapping `mem` of

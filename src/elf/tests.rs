@@ -388,3 +388,34 @@ fn file_changing_size_while_loading() {
     assert_eq!((l.entry, l.end), (ENTRY, END));
     assert_eq!(mem[TEXT.1 as usize + TEXT.3 as usize], FILL);
 }
+
+#[test]
+fn a_fifo_is_refused_without_waiting_for_a_writer() {
+    let dir = std::env::temp_dir().join(format!("ukvm-elf-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("kernel");
+    let _ = std::fs::remove_file(&fifo);
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let mut mem = vec![0u8; MEM_SIZE];
+    // With no writer, a blocking open would never return: this test would hang.
+    let err = load_path(&fifo, &mut mem, M).unwrap_err();
+    assert_eq!(err.to_string(), "not a regular file (a FIFO)");
+    assert!(err.io_error().is_none());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_device_is_refused() {
+    let mut mem = vec![0u8; MEM_SIZE];
+    let err = load_path(Path::new("/dev/zero"), &mut mem, M).unwrap_err();
+    assert_eq!(err.to_string(), "not a regular file (a character device)");
+}
+
+#[test]
+fn a_directory_fails_as_upstream_reports_it() {
+    let mut mem = vec![0u8; MEM_SIZE];
+    let err = load_path(Path::new("/"), &mut mem, M).unwrap_err();
+    assert_eq!(err.io_error().and_then(|e| e.raw_os_error()), Some(libc::EISDIR));
+}
