@@ -67,10 +67,10 @@ upstream-rust-bins-aarch64: upstream-build-aarch64 aarch64-tools
 	    t=$$(basename $$d); \
 	    mods=$$(sed -n 's/^UKVM_MODULES=//p' $$d/GNUmakefile); \
 	    mkdir -p $$out/$$t && cd $$out/$$t && \
-	    UKVM_CC=$(A64_CC) UKVM_STATIC=1 $(TOP)/compat/ukvm-configure $$src/ukvm $$mods >/dev/null && \
-	    { $(MAKE) -s -f Makefile.ukvm ukvm-bin 2>&1 | grep -v "statically linked applications\|in function .std::"; \
-	      test -x ukvm-bin; } || { echo "upstream: building $$t's ukvm-bin failed"; exit 1; }; \
-	    echo "upstream: $$t/ukvm-bin: our core + upstream's [$$mods]"; \
+	    { UKVM_CC=$(A64_CC) UKVM_STATIC=1 $(TOP)/compat/ukvm-configure $$src/ukvm $$mods && \
+	      $(MAKE) -s -f Makefile.ukvm ukvm-bin; } >build.log 2>&1 || \
+	    { cat build.log; echo "upstream: building $$t's ukvm-bin failed"; exit 1; }; \
+	    echo "upstream: $$t/ukvm-bin: our core $${mods:+and upstream modules: $$mods}"; \
 	done
 
 upstream-rust-bins-x86_64:
