@@ -89,6 +89,16 @@ check hostile-smc 0 "smc returned x0=0xffffffffffffffff" "still running" -- $M $
 check hostile-exec-mmio 255 "trap: vector=4 esr=0x" "elr=0x100000000 " -- $M $H=exec-mmio
 # (the loader refuses it; the backend would refuse it too, not crash)
 check hostile-kernel-over-boot-area 1 "lowhello.ukvm: Exec format error" -- $M lowhello.ukvm
+check hostile-walltime-into-text 1 "Invalid guest access: gpa=0x" -- $M $H=walltime-into-text
+check hostile-poll-into-text 1 "Invalid guest access: gpa=0x" -- $M $H=poll-into-text
+check hostile-puts-len-wraps 1 "Invalid guest access: gpa=0x100000, sz=18446744073708503040" -- $M $H=puts-len-wraps
+check hostile-struct-straddles-end 1 "Invalid guest access: gpa=0x1ffffff8, sz=16" -- $M $H=struct-straddles-end
+check hostile-mmio-store8 1 "Invalid guest mmio access: mmio=0x100000010 len=1" -- $M $H=mmio-store8
+check hostile-mmio-store16 1 "Invalid guest mmio access: mmio=0x100000010 len=2" -- $M $H=mmio-store16
+check hostile-hypercall-unregistered 1 "Invalid guest hypercall: num=4" -- $M $H=hypercall-unregistered
+check hostile-halt-cookie-past-end 1 "Invalid guest access: gpa=0x1ffffff0, sz=512" -- $M $H=halt-cookie-past-end
+check hostile-exit-256 1 "Guest exit status 256 is out of range (0-255)" -- $M $H=exit-256
+check hostile-exit-minus-1 1 "Guest exit status -1 is out of range (0-255)" -- $M $H=exit-minus-1
 check hostile-stack-overflow 1 "KVM: host/guest translation fault: pc=0x" -- $M --mem=2 $H=stack-overflow
 
 # A spinning guest ends on SIGTERM with upstream's message.

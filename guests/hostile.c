@@ -63,6 +63,38 @@ int guest_main(struct ukvm_boot_info *bi)
     } else if (is(c, n, "puts-bad-gpa")) {
         volatile struct ukvm_puts p = { .data = (const char *)(bi->mem_size - 4), .len = 4096 };
         ukvm_do_hypercall(UKVM_HYPERCALL_PUTS, &p);
+    } else if (is(c, n, "walltime-into-text")) {
+        /* The result would land in the guest's own read-only text. */
+        ukvm_do_hypercall(UKVM_HYPERCALL_WALLTIME, (void *)(uint64_t)&guest_main);
+    } else if (is(c, n, "poll-into-text")) {
+        ukvm_do_hypercall(UKVM_HYPERCALL_POLL, (void *)(uint64_t)&guest_main);
+    } else if (is(c, n, "puts-len-wraps")) {
+        /* data + len overflows 64 bits. */
+        volatile struct ukvm_puts p = { .data = (const char *)0x100000, .len = ~(size_t)0 - 0xfffff };
+        ukvm_do_hypercall(UKVM_HYPERCALL_PUTS, &p);
+    } else if (is(c, n, "struct-straddles-end")) {
+        /* A 16-byte PUTS request whose last 8 bytes lie past the end of RAM. */
+        ukvm_do_hypercall(UKVM_HYPERCALL_PUTS, (void *)(bi->mem_size - 8));
+    } else if (is(c, n, "mmio-store8")) {
+        uint64_t a = UKVM_HYPERCALL_ADDRESS(UKVM_HYPERCALL_PUTS);
+        __asm__ __volatile__("strb wzr, [%0]" :: "r"(a) : "memory");
+    } else if (is(c, n, "mmio-store16")) {
+        uint64_t a = UKVM_HYPERCALL_ADDRESS(UKVM_HYPERCALL_PUTS);
+        __asm__ __volatile__("strh wzr, [%0]" :: "r"(a) : "memory");
+    } else if (is(c, n, "hypercall-unregistered")) {
+        /* BLKINFO is in range, but no blk module is compiled in. */
+        static volatile struct ukvm_blkinfo bi_req;
+        ukvm_do_hypercall(UKVM_HYPERCALL_BLKINFO, &bi_req);
+    } else if (is(c, n, "halt-cookie-past-end")) {
+        /* The cookie must have UKVM_HALT_COOKIE_MAX bytes of guest memory. */
+        volatile struct ukvm_halt h = { .cookie = (void *)(bi->mem_size - 16), .exit_status = 0 };
+        ukvm_do_hypercall(UKVM_HYPERCALL_HALT, &h);
+    } else if (is(c, n, "exit-256")) {
+        volatile struct ukvm_halt h = { .cookie = 0, .exit_status = 256 };
+        ukvm_do_hypercall(UKVM_HYPERCALL_HALT, &h);
+    } else if (is(c, n, "exit-minus-1")) {
+        volatile struct ukvm_halt h = { .cookie = 0, .exit_status = -1 };
+        ukvm_do_hypercall(UKVM_HYPERCALL_HALT, &h);
     } else if (is(c, n, "stack-overflow")) {
         /* Run SP down through RAM into the unmapped zero page. */
         __asm__ __volatile__("1: str xzr, [sp, #-16]!\n\tb 1b" ::: "memory");

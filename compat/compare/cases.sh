@@ -109,10 +109,13 @@ case_ mem-4098 --mem=4098 hello.ukvm
 
 # --- our hostile guest ----------------------------------------------------
 for c in nullderef above-ram write-text mmio-read mmio-store64 mmio-past-max mmio-far \
-    hypercall-0 halt-bad-gpa puts-bad-gpa mmio-stp psci-off smc exec-mmio show-sctlr; do
+    hypercall-0 halt-bad-gpa puts-bad-gpa mmio-stp psci-off smc exec-mmio show-sctlr \
+    walltime-into-text puts-len-wraps struct-straddles-end mmio-store8 mmio-store16 \
+    hypercall-unregistered halt-cookie-past-end exit-256 exit-minus-1; do
     case_ hostile-$c hostile.ukvm case=$c
 done
 case_ hostile-stack-overflow --mem=2 hostile.ukvm case=stack-overflow
+TIMEOUT=5 case_ hostile-poll-into-text hostile.ukvm case=poll-into-text
 TIMEOUT=5 case_ hostile-spin hostile.ukvm case=spin
 TIMEOUT=5 case_ hostile-wfi hostile.ukvm case=wfi
 

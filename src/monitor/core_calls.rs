@@ -97,6 +97,8 @@ pub fn poll_sigmask() -> libc::sigset_t {
 /// timeout passes; store the number of ready fds (0 on timeout).
 pub fn poll(mem: &GuestMem, gpa: ukvm_gpa_t, fds: &mut [libc::pollfd]) -> Result<(), CallError> {
     let mut t: ukvm_poll = mem.read(gpa)?;
+    // Where the answer goes must be writable before the wait, not after it.
+    mem.writable_ptr(gpa, std::mem::size_of::<ukvm_poll>())?;
     let ts = timeout_to_timespec(t.timeout_nsecs);
     let mask = poll_sigmask();
     // SAFETY: fds is a valid array of fds.len() pollfds; ts and mask are

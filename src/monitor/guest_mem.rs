@@ -58,6 +58,10 @@ pub fn check_range(mem_size: usize, gpa: ukvm_gpa_t, size: usize) -> Result<(), 
 pub struct GuestMem {
     base: *mut u8,
     size: usize,
+    /// Whether the loaded kernel's host protections apply (the real guest
+    /// memory of a `ukvm_hv`): then a write into the kernel's read-only
+    /// text or data is refused instead of faulting the monitor.
+    kernel_protections: bool,
 }
 
 impl GuestMem {
@@ -65,7 +69,11 @@ impl GuestMem {
     /// `base` must point to `size` bytes that stay mapped and writable for
     /// as long as this view (or pointers it returns) is used.
     pub unsafe fn new(base: *mut u8, size: usize) -> Self {
-        GuestMem { base, size }
+        GuestMem {
+            base,
+            size,
+            kernel_protections: false,
+        }
     }
 
     /// The guest memory of `hv`.
@@ -79,6 +87,7 @@ impl GuestMem {
         GuestMem {
             base: hv.mem,
             size: hv.mem_size,
+            kernel_protections: true,
         }
     }
 
@@ -95,6 +104,18 @@ impl GuestMem {
         Ok(unsafe { self.base.add(gpa as usize) })
     }
 
+    /// Like [`ptr`](Self::ptr), for a range the monitor will write: also
+    /// refused where the loader left the kernel's pages read-only in the
+    /// host. Check this before work whose result goes there (POLL checks
+    /// before it sleeps).
+    pub fn writable_ptr(&self, gpa: ukvm_gpa_t, size: usize) -> Result<*mut u8, GuestAccessError> {
+        let p = self.ptr(gpa, size)?;
+        if self.kernel_protections && !crate::elf::protect::host_writable(gpa, size as u64) {
+            return Err(GuestAccessError { gpa, size });
+        }
+        Ok(p)
+    }
+
     /// Read a `T` (any alignment) at `gpa`.
     pub fn read<T: Copy>(&self, gpa: ukvm_gpa_t) -> Result<T, GuestAccessError> {
         let p = self.ptr(gpa, size_of::<T>())?;
@@ -103,9 +124,12 @@ impl GuestMem {
         Ok(unsafe { std::ptr::read_unaligned(p as *const T) })
     }
 
-    /// Write a `T` (any alignment) at `gpa`.
+    /// Write a `T` (any alignment) at `gpa`. Refused, like an out-of-range
+    /// access, where the loader left the kernel's pages read-only in the
+    /// host (a guest asking for a result in its own text): upstream's
+    /// monitor takes a SIGSEGV there.
     pub fn write<T: Copy>(&self, gpa: ukvm_gpa_t, value: T) -> Result<(), GuestAccessError> {
-        let p = self.ptr(gpa, size_of::<T>())?;
+        let p = self.writable_ptr(gpa, size_of::<T>())?;
         // SAFETY: as in `read`; guest memory is writable.
         unsafe { std::ptr::write_unaligned(p as *mut T, value) };
         Ok(())

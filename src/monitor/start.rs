@@ -178,13 +178,31 @@ pub unsafe fn main(argc: c_int, argv: *mut *mut c_char) -> c_int {
         ukvm_hv_vcpu_init(hv, entry, kend, &mut cmdline);
         write_cmdline(cmdline, &opts.cmdline);
         setup_modules(hv);
-        ukvm_hv_vcpu_loop(hv)
+        checked_exit_status(ukvm_hv_vcpu_loop(hv))
+    }
+}
+
+/// The guest's exit status as the process's. A process can only report
+/// 0-255: upstream returns any other value from main, so the shell sees it
+/// modulo 256 (a guest exiting with 256 looks like success). Refuse it.
+fn checked_exit_status(status: c_int) -> c_int {
+    if (0..=255).contains(&status) {
+        status
+    } else {
+        diag::die(&format!("Guest exit status {status} is out of range (0-255)"))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exit_statuses_a_process_can_report_pass_through() {
+        for st in [0, 1, 7, 255] {
+            assert_eq!(checked_exit_status(st), st);
+        }
+    }
 
     #[test]
     fn prog_name_is_basename() {
