@@ -20,8 +20,11 @@ all:
 
 include $(sort $(wildcard mk/*.mk))
 
+# The closing line counts suites (make targets); each suite printed its own
+# per-case lines and totals above. make stops at the first failing suite.
 test: $(TEST_TARGETS)
-	@echo "make test: all of [$(TEST_TARGETS)] passed"
+	@echo "make test: every suite passed: $(TEST_TARGETS)"
+	@echo "suites: $(words $(TEST_TARGETS)) passed, 0 failed, 0 skipped"
 
 demo: $(DEMO_TARGETS)
 
