@@ -101,21 +101,29 @@ check hostile-exit-256 1 "Guest exit status 256 is out of range (0-255)" -- $M $
 check hostile-exit-minus-1 1 "Guest exit status -1 is out of range (0-255)" -- $M $H=exit-minus-1
 check hostile-stack-overflow 1 "KVM: host/guest translation fault: pc=0x" -- $M --mem=2 $H=stack-overflow
 
+# check_sigterm NAME COMMAND...: COMMAND, sent SIGTERM after 2 s, ends
+# with upstream's message and status 1.
+check_sigterm() {
+    name=$1
+    shift
+    "$@" >sigterm.out 2>&1 &
+    pid=$!
+    sleep 2
+    kill -TERM $pid
+    wait $pid
+    st=$?
+    if [ $st = 1 ] && grep -qF "Exiting on signal 15" sigterm.out; then
+        echo "PASS $name"
+        pass=$((pass + 1))
+    else
+        echo "FAIL $name: status $st; output:"
+        sed 's/^/    | /' sigterm.out
+        fail=$((fail + 1))
+    fi
+}
+
 # A spinning guest ends on SIGTERM with upstream's message.
-$M $H=spin >spin.out 2>&1 &
-pid=$!
-sleep 2
-kill -TERM $pid
-wait $pid
-st=$?
-if [ $st = 1 ] && grep -qF "Exiting on signal 15" spin.out; then
-    echo "PASS hostile-spin-sigterm"
-    pass=$((pass + 1))
-else
-    echo "FAIL hostile-spin-sigterm: status $st; output:"
-    sed 's/^/    | /' spin.out
-    fail=$((fail + 1))
-fi
+check_sigterm hostile-spin-sigterm $M $H=spin
 
 # Block and network guests need monitors with upstream's blk and net
 # modules (built from SOLO5_SRC by mk/aarch64.mk when it is present).
@@ -173,20 +181,7 @@ fi
 . ./diff.sh
 
 # A guest asleep in WFI (inside KVM_RUN) still ends on SIGTERM.
-$M $H=wfi >wfi.out 2>&1 &
-pid=$!
-sleep 2
-kill -TERM $pid
-wait $pid
-st=$?
-if [ $st = 1 ] && grep -qF "Exiting on signal 15" wfi.out; then
-    echo "PASS hostile-wfi-sigterm"
-    pass=$((pass + 1))
-else
-    echo "FAIL hostile-wfi-sigterm: status $st; output:"
-    sed 's/^/    | /' wfi.out
-    fail=$((fail + 1))
-fi
+check_sigterm hostile-wfi-sigterm $M $H=wfi
 
 # Boot-to-exit time of hello (informational; /proc/uptime ticks are 10 ms).
 uptime_cs() {
