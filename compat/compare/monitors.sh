@@ -3,8 +3,9 @@
 #
 #   sh monitors.sh SOLO5_COPY OUTDIR
 #
-# SOLO5_COPY is the build copy of Solo5 v0.3.1 that guests/solo5/build.sh
-# leaves ($BUILD/aarch64/solo5-tests/src, gcc fixes applied). For each
+# SOLO5_COPY is the build copy of Solo5 v0.3.1 (compat/upstream/test-upstream
+# --build-only makes it; guests/solo5/build.sh links it as
+# $BUILD/aarch64/solo5-tests/src; gcc fixes applied). For each
 # module set SET (core: none, blk, net, blknet: both), as upstream's tests
 # pick one monitor per unikernel:
 #   OUTDIR/c/SET/ukvm-bin     upstream's ukvm-configure and C sources
