@@ -28,6 +28,9 @@ fn main() {
         .allowlist_file(".*ukvm_guest\\.h")
         .prepend_enum_name(false)
         .derive_default(true)
+        // Padding as named fields: every guest struct is then plain bytes
+        // with no uninitialised gaps, so it may be ByteValued (src/abi/guest.rs).
+        .explicit_padding(true)
         .layout_tests(true)
         .generate()
         .unwrap_or_else(|e| panic!("bindgen failed on include/ukvm_guest.h: {e}"));

@@ -130,6 +130,7 @@ fn child_scenarios() {
                         data: 0x3000,
                         len: 512,
                         ret: 9,
+                        ..Default::default()
                     },
                 )
                 .unwrap();
@@ -143,6 +144,7 @@ fn child_scenarios() {
                         data: 0x4000,
                         len: 512,
                         ret: 9,
+                        ..Default::default()
                     },
                 )
                 .unwrap();
@@ -157,6 +159,7 @@ fn child_scenarios() {
                         data: 0x4000,
                         len: 512,
                         ret: 9,
+                        ..Default::default()
                     },
                 )
                 .unwrap();
@@ -170,6 +173,7 @@ fn child_scenarios() {
                         data: 0x1000,
                         len: usize::MAX,
                         ret: 9,
+                        ..Default::default()
                     },
                 )
                 .unwrap();
@@ -206,6 +210,7 @@ fn child_scenarios() {
                         data: TEXT,
                         len: 512,
                         ret: 9,
+                        ..Default::default()
                     },
                 )
                 .unwrap();
@@ -254,6 +259,7 @@ fn child_scenarios() {
                         data: 0x2000,
                         len: 1514,
                         ret: 9,
+                        ..Default::default()
                     },
                 )
                 .unwrap();

@@ -69,6 +69,7 @@ fn write_req(g: &Guest, n: &Net, data: u64, len: usize) -> Result<i32, Fatal> {
                 data,
                 len: len as _,
                 ret: 99,
+                ..Default::default()
             },
         )
         .unwrap();
@@ -84,6 +85,7 @@ fn read_req(g: &Guest, n: &Net, data: u64, len: usize) -> Result<(i32, usize), F
                 data,
                 len: len as _,
                 ret: 99,
+                ..Default::default()
             },
         )
         .unwrap();

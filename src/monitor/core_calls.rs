@@ -98,7 +98,7 @@ pub fn poll_sigmask() -> libc::sigset_t {
 pub fn poll(mem: &GuestMem, gpa: ukvm_gpa_t, fds: &mut [libc::pollfd]) -> Result<(), CallError> {
     let mut t: ukvm_poll = mem.read(gpa)?;
     // Where the answer goes must be writable before the wait, not after it.
-    mem.writable_ptr(gpa, std::mem::size_of::<ukvm_poll>())?;
+    mem.writable(gpa, std::mem::size_of::<ukvm_poll>()).map_err(|e| e.range())?;
     let ts = timeout_to_timespec(t.timeout_nsecs);
     let mask = poll_sigmask();
     // SAFETY: fds is a valid array of fds.len() pollfds; ts and mask are
@@ -232,6 +232,7 @@ mod tests {
             ukvm_poll {
                 timeout_nsecs: 1_000_000,
                 ret: 99,
+                ..Default::default()
             },
         )
         .unwrap();
@@ -252,6 +253,7 @@ mod tests {
             ukvm_poll {
                 timeout_nsecs: 5_000_000_000,
                 ret: 99,
+                ..Default::default()
             },
         )
         .unwrap();

@@ -6,14 +6,17 @@
 pub mod core_calls;
 pub mod dispatch;
 pub mod global;
+pub mod guest_io;
 pub mod guest_mem;
 pub mod halt;
 pub mod modules;
+pub mod protections;
 pub mod registry;
 pub mod start;
 
 pub use dispatch::{dispatch_hypercall, run_vmexit_handlers, HypercallOutcome};
-pub use guest_mem::{check_range, GuestAccessError, GuestMem};
+pub use guest_mem::{check_range, GuestAccessError, GuestMem, MemError};
+pub use protections::Protections;
 
 use crate::abi::{ukvm_gpa_t, UkvmHv};
 
