@@ -11,7 +11,8 @@
 
 use std::io;
 
-use crate::elf::protect::Protection;
+use crate::elf::protect::{self, Protection};
+use crate::elf::Segment;
 
 /// Guest ranges (`start..end`, guest physical) the host may not read, and
 /// those it may not write. Everything else of guest memory it may do both.
@@ -63,6 +64,12 @@ impl Protections {
             }
         }
         p
+    }
+
+    /// What the loader applies for these loaded segments on this host
+    /// (its page size decides how segments share pages).
+    pub fn of_segments(segments: &[Segment]) -> Self {
+        Self::from_runs(&protect::plan(segments, protect::host_page_size()))
     }
 
     /// The protections of the host mapping `base..base+size` (guest address
