@@ -11,6 +11,7 @@ mod main_entry;
 #[cfg(test)]
 mod death_tests;
 
+pub use core_module::ukvm_module_core;
 pub use guard::guard;
 
 use crate::abi::UkvmHv;
