@@ -8,11 +8,12 @@ use std::io;
 use std::mem::{offset_of, size_of, MaybeUninit};
 use std::panic::Location;
 
+use vm_memory::Bytes;
 use vm_memory::VolatileSlice;
 
 use crate::abi::{ukvm_gpa_t, ukvm_poll, ukvm_puts, ukvm_walltime};
 use crate::error::Fatal;
-use crate::monitor::guest_mem::{GuestMem, MemError};
+use crate::monitor::guest_mem::{GuestAccessError, GuestMem, MemError};
 
 /// Why a core hypercall failed.
 #[derive(Debug)]
@@ -57,8 +58,10 @@ fn now_nsecs() -> Result<u64, CallError> {
 
 /// WALLTIME: store the real-time clock in nanoseconds since the epoch.
 pub fn walltime(mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), CallError> {
-    mem.writable(gpa, size_of::<ukvm_walltime>())?;
-    mem.write_obj(gpa, ukvm_walltime { nsecs: now_nsecs()? })?;
+    let out = mem.writable(gpa, size_of::<ukvm_walltime>())?;
+    let t = ukvm_walltime { nsecs: now_nsecs()? };
+    // The slice is exactly the struct's size: this store cannot fail.
+    out.write_obj(t, 0).map_err(|_| MemError::NotWritable(GuestAccessError { gpa, size: size_of::<ukvm_walltime>() }))?;
     Ok(())
 }
 
