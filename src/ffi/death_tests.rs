@@ -14,6 +14,11 @@ const CASE_ENV: &str = "UKVM_DEATH_CASE";
 /// return). In the parent: run the case in a child and return its status
 /// and stderr.
 fn run_case(name: &str, body: impl FnOnce()) -> Option<(Option<i32>, String)> {
+    run_case_status(name, body).map(|(st, err)| (st.code(), err))
+}
+
+/// As `run_case`, with the child's whole exit status (signals included).
+fn run_case_status(name: &str, body: impl FnOnce()) -> Option<(std::process::ExitStatus, String)> {
     if std::env::var(CASE_ENV).as_deref() == Ok(name) {
         body();
         eprintln!("death case {name} returned");
@@ -32,10 +37,7 @@ fn run_case(name: &str, body: impl FnOnce()) -> Option<(Option<i32>, String)> {
         .env(CASE_ENV, name)
         .output()
         .expect("spawn test binary");
-    Some((
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    ))
+    Some((out.status, String::from_utf8_lossy(&out.stderr).into_owned()))
 }
 
 fn expect_death(name: &str, body: impl FnOnce(), msg: &str) {
@@ -159,6 +161,49 @@ fn puts_to_closed_stdout() {
             c_call(UKVM_HYPERCALL_PUTS, &mut hv, 0);
         },
         ": puts: write failed: Bad file descriptor\n",
+    );
+}
+
+/// In the child: make stdout a pipe whose reader is gone, give SIGPIPE
+/// `disposition`, and have the guest PUTS "hey" through the C entry.
+fn puts_into_a_closed_pipe(disposition: libc::sighandler_t) {
+    let (mut m, mut hv) = guest(4096);
+    m[0..8].copy_from_slice(&64u64.to_ne_bytes());
+    m[8..16].copy_from_slice(&3usize.to_ne_bytes());
+    m[64..67].copy_from_slice(b"hey");
+    core_setup(&mut hv);
+    let mut p = [0; 2];
+    // SAFETY: in the child: a pipe, its read end closed, its write end
+    // made our stdout; then the signal's disposition set.
+    unsafe {
+        assert_eq!(libc::pipe(p.as_mut_ptr()), 0);
+        libc::close(p[0]);
+        assert_eq!(libc::dup2(p[1], 1), 1);
+        libc::signal(libc::SIGPIPE, disposition);
+    }
+    c_call(UKVM_HYPERCALL_PUTS, &mut hv, 0);
+}
+
+#[test]
+fn puts_to_a_closed_pipe_dies_by_sigpipe_as_upstream() {
+    // The monitor's C main leaves SIGPIPE as it was inherited, normally
+    // the default (tests/arch_hv_ffi.rs checks that of a real monitor);
+    // the Rust test harness ignores it, so the child restores the default.
+    let r = run_case_status("puts_to_a_closed_pipe_dies_by_sigpipe_as_upstream", || {
+        puts_into_a_closed_pipe(libc::SIG_DFL)
+    });
+    if let Some((st, err)) = r {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(st.signal(), Some(libc::SIGPIPE), "{st:?}; stderr:\n{err}");
+    }
+}
+
+#[test]
+fn puts_to_a_closed_pipe_with_sigpipe_ignored_is_an_error() {
+    expect_death(
+        "puts_to_a_closed_pipe_with_sigpipe_ignored_is_an_error",
+        || puts_into_a_closed_pipe(libc::SIG_IGN),
+        ": puts: write failed: Broken pipe\n",
     );
 }
 

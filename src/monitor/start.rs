@@ -43,7 +43,12 @@ impl StartError {
                 if let Some(w) = warning {
                     diag::warn(&w);
                 }
-                eprint!("{}", cli::usage_text(prog, &module_infos()));
+                // Like upstream's fprintf: a stderr that cannot be written
+                // (closed, a full disk) does not change the exit status.
+                let _ = std::io::Write::write_all(
+                    &mut std::io::stderr(),
+                    cli::usage_text(prog, &module_infos()).as_bytes(),
+                );
                 std::process::exit(1)
             }
             StartError::SetupFailed { name, usage } => {
@@ -243,6 +248,11 @@ pub unsafe fn main(argc: c_int, argv: *mut *mut c_char) -> c_int {
     };
     // SAFETY: a non-NULL entry is a NUL-terminated string.
     let argv0 = args.first().map(|&p| unsafe { CStr::from_ptr(p) }.to_bytes()).unwrap_or(b"");
+    if argv0.is_empty() {
+        // No argv[0] (argc 0; Linux then passes an empty one): libc would
+        // prefix diagnostics with nothing.
+        diag::set_prog_name(c"ukvm-bin");
+    }
     let prog = prog_name(argv0);
     // SAFETY: forwarded caller guarantee.
     match unsafe { run(&args) } {
@@ -266,6 +276,33 @@ mod tests {
                 format!("Guest exit status {st} is out of range (0-255)")
             );
         }
+    }
+
+    #[test]
+    fn halt_hooks_have_run_when_an_out_of_range_status_is_refused() {
+        use crate::abi::{ukvm_halt, UkvmHv, UKVM_HYPERCALL_HALT};
+        use crate::monitor::registry::Registry;
+        use crate::monitor::{GuestMem, HypercallOutcome};
+        use std::cell::Cell;
+        use std::os::raw::c_void;
+
+        thread_local!(static HOOKED: Cell<c_int> = const { Cell::new(0) });
+        unsafe extern "C" fn hook(_: *mut UkvmHv, status: c_int, _: *mut c_void) {
+            HOOKED.with(|h| h.set(status));
+        }
+        let m = Monitor::new(GuestMem::anonymous(64 << 10).unwrap(), None);
+        let mut r = Registry::new(1);
+        assert_eq!(r.register_halt_hook(Some(hook)), 0);
+        m.freeze_with(|| r.freeze([None; crate::abi::HYPERCALL_MAX], &[]));
+        let t = ukvm_halt { cookie: 0, exit_status: 256, ..Default::default() };
+        m.mem().write_obj(0x100, t).unwrap();
+        // What start's `run` does with the loop's result: the HALT hypercall
+        // (hooks included) yields the status, which is then checked.
+        // SAFETY: the test hook accepts any hv.
+        let out = unsafe { m.hypercall(u64::from(UKVM_HYPERCALL_HALT), 0x100) }.unwrap();
+        assert_eq!(out, HypercallOutcome::Halt(256));
+        assert_eq!(HOOKED.with(Cell::get), 256, "the hook saw the status first");
+        assert!(checked_exit_status(256).is_err());
     }
 
     #[test]
