@@ -10,9 +10,8 @@ use std::os::raw::c_int;
 use super::guard;
 use crate::abi::{ukvm_gpa_t, UkvmHv, UkvmModule, UKVM_HYPERCALL_POLL, UKVM_HYPERCALL_PUTS, UKVM_HYPERCALL_WALLTIME};
 use crate::diag;
-use crate::error::Fatal;
-use crate::monitor::core_calls::{self, CallError, PollSet};
-use crate::monitor::registry::{poll_sigmask, CHypercall, NativeFn};
+use crate::monitor::core_calls::{self, native, CallError};
+use crate::monitor::registry::{CHypercall, NativeFn};
 use crate::monitor::{global, GuestMem, Monitor, Protections};
 
 /// The core module. Same type and size as upstream's; C only reads it.
@@ -27,9 +26,9 @@ pub static mut ukvm_module_core: UkvmModule = UkvmModule {
 unsafe extern "C" fn setup(_hv: *mut UkvmHv) -> c_int {
     guard("core setup", || {
         let calls: [(u32, CHypercall, NativeFn); 3] = [
-            (UKVM_HYPERCALL_WALLTIME, c_walltime, walltime),
-            (UKVM_HYPERCALL_PUTS, c_puts, puts),
-            (UKVM_HYPERCALL_POLL, c_poll, poll),
+            (UKVM_HYPERCALL_WALLTIME, c_walltime, native::walltime),
+            (UKVM_HYPERCALL_PUTS, c_puts, native::puts),
+            (UKVM_HYPERCALL_POLL, c_poll, native::poll),
         ];
         for (nr, c, native) in calls {
             if global::register_native(nr as c_int, c, native) != 0 {
@@ -39,51 +38,6 @@ unsafe extern "C" fn setup(_hv: *mut UkvmHv) -> c_int {
         }
         0
     })
-}
-
-fn walltime(m: &Monitor, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-    core_calls::walltime(m.mem(), gpa).map_err(|e| e.fatal("walltime"))
-}
-
-fn puts_on(mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), CallError> {
-    core_calls::puts(mem, gpa, |s| core_calls::console_write(libc::STDOUT_FILENO, s))
-}
-
-fn puts(m: &Monitor, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-    puts_on(m.mem(), gpa).map_err(|e| e.fatal("puts"))
-}
-
-/// POLL on the poll set registered so far, copied (callers without a
-/// frozen monitor only).
-fn poll_collected(mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), CallError> {
-    let mut fds = global::pollfds();
-    let mask = poll_sigmask();
-    let set = PollSet {
-        fds: fds.as_mut_ptr(),
-        nfds: fds.len(),
-        sigmask: &mask,
-    };
-    // SAFETY: `fds` is a local Vec of `set.nfds` pollfds.
-    unsafe { core_calls::poll(mem, gpa, &set) }
-}
-
-fn poll(m: &Monitor, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-    let r = match m.frozen() {
-        Some(f) => {
-            let (fds, nfds) = f.pollfds();
-            let set = PollSet {
-                fds,
-                nfds,
-                sigmask: f.sigmask(),
-            };
-            // SAFETY: the frozen poll set: `nfds` cells that only POLL
-            // touches, on the monitor's one thread, and ppoll runs no code
-            // of ours while it holds them.
-            unsafe { core_calls::poll(m.mem(), gpa, &set) }
-        }
-        None => poll_collected(m.mem(), gpa),
-    };
-    r.map_err(|e| e.fatal("poll"))
 }
 
 /// Run a core hypercall for a C caller: on the installed monitor when
@@ -116,18 +70,18 @@ unsafe fn c_entry(
 unsafe extern "C" fn c_walltime(hv: *mut UkvmHv, gpa: ukvm_gpa_t) {
     // SAFETY: C handlers are called with a valid hv (ukvm.h).
     guard("walltime hypercall", || unsafe {
-        c_entry(hv, gpa, "walltime", walltime, core_calls::walltime)
+        c_entry(hv, gpa, "walltime", native::walltime, core_calls::walltime)
     })
 }
 
 unsafe extern "C" fn c_puts(hv: *mut UkvmHv, gpa: ukvm_gpa_t) {
     // SAFETY: as above.
-    guard("puts hypercall", || unsafe { c_entry(hv, gpa, "puts", puts, puts_on) })
+    guard("puts hypercall", || unsafe { c_entry(hv, gpa, "puts", native::puts, native::puts_on) })
 }
 
 unsafe extern "C" fn c_poll(hv: *mut UkvmHv, gpa: ukvm_gpa_t) {
     // SAFETY: as above.
-    guard("poll hypercall", || unsafe { c_entry(hv, gpa, "poll", poll, poll_collected) })
+    guard("poll hypercall", || unsafe { c_entry(hv, gpa, "poll", native::poll, native::poll_collected) })
 }
 
 /// A view of a C caller's guest memory, with the protections the kernel

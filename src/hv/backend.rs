@@ -30,7 +30,9 @@ mod imp {
     pub fn create(mem_size: usize) -> Result<Box<Monitor>, Fatal> {
         let backend = Backend::open()?;
         let mem = GuestMem::anonymous(mem_size).map_err(|e| Fatal::Msg(e.to_string()))?;
-        backend.add_memory(&mem)?;
+        // SAFETY: the monitor owns both and drops the backend before the
+        // memory (its field order).
+        unsafe { backend.add_memory(&mem) }?;
         Ok(Monitor::new(mem, Some(backend)))
     }
 

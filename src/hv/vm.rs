@@ -87,9 +87,13 @@ impl Backend {
         })
     }
 
-    /// Give the VM `mem` as guest RAM at address 0 (memory slot 0). `mem`
-    /// must outlive the backend (the monitor drops the backend first).
-    pub fn add_memory(&self, mem: &GuestMem) -> Result<(), Fatal> {
+    /// Give the VM `mem` as guest RAM at address 0 (memory slot 0).
+    ///
+    /// # Safety
+    /// `mem` must stay mapped for as long as this backend (its VM) lives:
+    /// KVM keeps the host address. A `Monitor` holding both drops the
+    /// backend first.
+    pub unsafe fn add_memory(&self, mem: &GuestMem) -> Result<(), Fatal> {
         no_huge_pages(mem.host_base(), mem.size());
         let region = kvm_userspace_memory_region {
             slot: 0,
@@ -99,8 +103,7 @@ impl Backend {
             userspace_addr: mem.host_base() as u64,
         };
         // SAFETY: the region describes `mem`, a live mapping of exactly
-        // its size, which the monitor keeps until after the VM fd is
-        // closed (its field order).
+        // its size, which the caller keeps until after the VM fd is closed.
         unsafe { self.vm.set_user_memory_region(region) }
             .map_err(|e| os("KVM: ioctl (SET_USER_MEMORY_REGION) failed", e))
     }

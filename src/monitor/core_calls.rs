@@ -150,6 +150,62 @@ pub unsafe fn poll(mem: &GuestMem, gpa: ukvm_gpa_t, set: &PollSet<'_>) -> Result
     Ok(())
 }
 
+/// The three as the monitor's own loop calls them (registered with
+/// `global::register_native` by the core module's setup).
+pub mod native {
+    use super::*;
+    use crate::monitor::global;
+    use crate::monitor::registry::poll_sigmask;
+    use crate::monitor::Monitor;
+
+    pub fn walltime(m: &Monitor, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
+        super::walltime(m.mem(), gpa).map_err(|e| e.fatal("walltime"))
+    }
+
+    /// PUTS to the monitor's stdout.
+    pub fn puts_on(mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), CallError> {
+        super::puts(mem, gpa, |s| console_write(libc::STDOUT_FILENO, s))
+    }
+
+    pub fn puts(m: &Monitor, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
+        puts_on(m.mem(), gpa).map_err(|e| e.fatal("puts"))
+    }
+
+    /// POLL on the poll set registered so far, copied (callers without a
+    /// frozen monitor only).
+    pub fn poll_collected(mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), CallError> {
+        let mut fds = global::pollfds();
+        let mask = poll_sigmask();
+        let set = PollSet {
+            fds: fds.as_mut_ptr(),
+            nfds: fds.len(),
+            sigmask: &mask,
+        };
+        // SAFETY: `fds` is a local Vec of `set.nfds` pollfds.
+        unsafe { super::poll(mem, gpa, &set) }
+    }
+
+    /// POLL on the frozen poll set, with the prebuilt mask.
+    pub fn poll(m: &Monitor, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
+        let r = match m.frozen() {
+            Some(f) => {
+                let (fds, nfds) = f.pollfds();
+                let set = PollSet {
+                    fds,
+                    nfds,
+                    sigmask: f.sigmask(),
+                };
+                // SAFETY: the frozen poll set: `nfds` cells that only POLL
+                // touches, on the monitor's one thread, and ppoll runs no
+                // code of ours while it holds them.
+                unsafe { super::poll(m.mem(), gpa, &set) }
+            }
+            None => poll_collected(m.mem(), gpa),
+        };
+        r.map_err(|e| e.fatal("poll"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
