@@ -59,9 +59,16 @@ fn now_nsecs() -> Result<u64, CallError> {
 /// WALLTIME: store the real-time clock in nanoseconds since the epoch.
 pub fn walltime(mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), CallError> {
     let out = mem.writable(gpa, size_of::<ukvm_walltime>())?;
-    let t = ukvm_walltime { nsecs: now_nsecs()? };
+    let t = ukvm_walltime {
+        nsecs: now_nsecs()?,
+    };
     // The slice is exactly the struct's size: this store cannot fail.
-    out.write_obj(t, 0).map_err(|_| MemError::NotWritable(GuestAccessError { gpa, size: size_of::<ukvm_walltime>() }))?;
+    out.write_obj(t, 0).map_err(|_| {
+        MemError::NotWritable(GuestAccessError {
+            gpa,
+            size: size_of::<ukvm_walltime>(),
+        })
+    })?;
     Ok(())
 }
 
@@ -231,8 +238,18 @@ mod tests {
     fn protected() -> GuestMem {
         let m = mem();
         m.set_protections(Protections::from_runs(&[
-            Protection { index: 0, start: 0x4000, len: 0x1000, prot: libc::PROT_READ },
-            Protection { index: 1, start: 0x5000, len: 0x1000, prot: libc::PROT_NONE },
+            Protection {
+                index: 0,
+                start: 0x4000,
+                len: 0x1000,
+                prot: libc::PROT_READ,
+            },
+            Protection {
+                index: 1,
+                start: 0x5000,
+                len: 0x1000,
+                prot: libc::PROT_NONE,
+            },
         ]));
         m
     }
@@ -257,8 +274,14 @@ mod tests {
     fn walltime_outside_memory_or_into_text_is_refused() {
         let m = protected();
         let top = (64 << 10) - 6;
-        assert!(matches!(walltime(&m, top), Err(CallError::Guest(MemError::Range(_), _))));
-        assert!(matches!(walltime(&m, 0x4ff8), Err(CallError::Guest(MemError::NotWritable(_), _))));
+        assert!(matches!(
+            walltime(&m, top),
+            Err(CallError::Guest(MemError::Range(_), _))
+        ));
+        assert!(matches!(
+            walltime(&m, 0x4ff8),
+            Err(CallError::Guest(MemError::NotWritable(_), _))
+        ));
         assert_eq!(m.read_obj::<u64>(0x4ff8).unwrap(), 0, "nothing written");
     }
 
@@ -321,7 +344,10 @@ mod tests {
         assert_eq!(unsafe { libc::pipe(p.as_mut_ptr()) }, 0);
         let (r, w) = (p[0], p[1]);
         // SAFETY: fcntl on our own pipe's write end.
-        assert_eq!(unsafe { libc::fcntl(w, libc::F_SETFL, libc::O_NONBLOCK) }, 0);
+        assert_eq!(
+            unsafe { libc::fcntl(w, libc::F_SETFL, libc::O_NONBLOCK) },
+            0
+        );
         let reader = std::thread::spawn(move || {
             let mut out = Vec::new();
             let mut b = [0u8; 4096];
@@ -350,7 +376,10 @@ mod tests {
         let out = reader.join().unwrap();
         // SAFETY: closing our read end.
         unsafe { libc::close(r) };
-        assert!(writes > 1 && short > 0, "no short write happened: {writes} writes");
+        assert!(
+            writes > 1 && short > 0,
+            "no short write happened: {writes} writes"
+        );
         assert_eq!(out.len(), len);
         assert!(out == pattern, "bytes differ");
     }
@@ -362,7 +391,9 @@ mod tests {
         put_puts(&m, 0, size - 56, 56);
         let (r, got) = collect(&m, 0);
         match r {
-            Err(CallError::Guest(MemError::Range(e), _)) => assert_eq!((e.gpa, e.size), (size - 56, 56)),
+            Err(CallError::Guest(MemError::Range(e), _)) => {
+                assert_eq!((e.gpa, e.size), (size - 56, 56))
+            }
             other => panic!("{other:?}"),
         }
         assert!(got.is_empty());
@@ -372,7 +403,10 @@ mod tests {
     fn puts_with_huge_length_is_refused() {
         let m = mem();
         put_puts(&m, 0, 1, usize::MAX);
-        assert!(matches!(collect(&m, 0).0, Err(CallError::Guest(MemError::Range(_), _))));
+        assert!(matches!(
+            collect(&m, 0).0,
+            Err(CallError::Guest(MemError::Range(_), _))
+        ));
     }
 
     #[test]
@@ -380,13 +414,19 @@ mod tests {
         let m = protected();
         put_puts(&m, 0, 0x4ff0, 0x20);
         let (r, got) = collect(&m, 0);
-        assert!(matches!(r, Err(CallError::Guest(MemError::NotReadable(_), _))), "{r:?}");
+        assert!(
+            matches!(r, Err(CallError::Guest(MemError::NotReadable(_), _))),
+            "{r:?}"
+        );
         assert!(got.is_empty());
         put_puts(&m, 0, 0x4000, 0x10);
         let (r, got) = collect(&m, 0);
         r.unwrap();
         assert_eq!(got, [0u8; 16], "read-only is readable");
-        assert!(matches!(collect(&m, 0x5000).0, Err(CallError::Guest(MemError::NotReadable(_), _))));
+        assert!(matches!(
+            collect(&m, 0x5000).0,
+            Err(CallError::Guest(MemError::NotReadable(_), _))
+        ));
     }
 
     #[test]
@@ -396,15 +436,25 @@ mod tests {
         let r = puts(&m, 0, |s| guest_io::write(-1, s));
         assert!(matches!(r, Err(CallError::Sys("write", _))));
         let f = r.unwrap_err().fatal("puts");
-        assert_eq!(f.to_string(), format!("puts: write failed: {}", io::Error::from_raw_os_error(libc::EBADF)));
+        assert_eq!(
+            f.to_string(),
+            format!(
+                "puts: write failed: {}",
+                io::Error::from_raw_os_error(libc::EBADF)
+            )
+        );
     }
 
     #[test]
     fn guest_errors_name_our_line() {
         let m = mem();
-        let e = walltime(&m, 1 << 20).unwrap_err().fatal("walltime").to_string();
+        let e = walltime(&m, 1 << 20)
+            .unwrap_err()
+            .fatal("walltime")
+            .to_string();
         assert!(
-            e.starts_with("src/monitor/core_calls.rs:") && e.ends_with(": Invalid guest access: gpa=0x100000, sz=8"),
+            e.starts_with("src/monitor/core_calls.rs:")
+                && e.ends_with(": Invalid guest access: gpa=0x100000, sz=8"),
             "{e}"
         );
     }
@@ -418,7 +468,11 @@ mod tests {
     }
 
     fn put_poll(m: &GuestMem, at: u64, timeout_nsecs: u64) {
-        let t = ukvm_poll { timeout_nsecs, ret: 99, ..Default::default() };
+        let t = ukvm_poll {
+            timeout_nsecs,
+            ret: 99,
+            ..Default::default()
+        };
         m.write_obj(at, t).unwrap();
     }
 
@@ -436,13 +490,25 @@ mod tests {
         assert_eq!(unsafe { libc::pipe(p.as_mut_ptr()) }, 0);
         // SAFETY: writing one byte from a local to our pipe.
         assert_eq!(unsafe { libc::write(p[1], b"x".as_ptr().cast(), 1) }, 1);
-        let mut fds = [libc::pollfd { fd: p[0], events: libc::POLLIN, revents: 0 }];
+        let mut fds = [libc::pollfd {
+            fd: p[0],
+            events: libc::POLLIN,
+            revents: 0,
+        }];
         put_poll(&m, 0, 5_000_000_000);
-        let set = PollSet { fds: fds.as_mut_ptr(), nfds: 1, sigmask: &mask };
+        let set = PollSet {
+            fds: fds.as_mut_ptr(),
+            nfds: 1,
+            sigmask: &mask,
+        };
         // SAFETY: `fds` is a live local array of one pollfd.
         unsafe { poll(&m, 0, &set) }.unwrap();
         let t = m.read_obj::<ukvm_poll>(0).unwrap();
-        assert_eq!((t.ret, t.timeout_nsecs), (1, 5_000_000_000), "only ret stored");
+        assert_eq!(
+            (t.ret, t.timeout_nsecs),
+            (1, 5_000_000_000),
+            "only ret stored"
+        );
         // SAFETY: closing fds we own.
         unsafe {
             libc::close(p[0]);
@@ -460,7 +526,10 @@ mod tests {
         let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
         sa.sa_sigaction = on_usr1 as extern "C" fn(libc::c_int) as libc::sighandler_t;
         // SAFETY: installs a handler for SIGUSR1, which nothing else uses.
-        assert_eq!(unsafe { libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut()) }, 0);
+        assert_eq!(
+            unsafe { libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut()) },
+            0
+        );
         let mut mask = poll_sigmask();
         // SAFETY: editing a local, initialised set.
         unsafe { libc::sigdelset(&mut mask, libc::SIGUSR1) };
@@ -485,7 +554,10 @@ mod tests {
         done.store(true, std::sync::atomic::Ordering::SeqCst);
         kicker.join().unwrap();
         r.unwrap();
-        assert!(t0.elapsed() < std::time::Duration::from_secs(9), "the signal did not end the wait");
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(9),
+            "the signal did not end the wait"
+        );
         assert_eq!(m.read_obj::<ukvm_poll>(0x40).unwrap().ret, 0);
     }
 
@@ -498,6 +570,9 @@ mod tests {
         assert!(matches!(r, Err(CallError::Guest(MemError::Range(_), _))));
         // SAFETY: no fds.
         let r = unsafe { poll(&m, 0x4010, &no_fds(&mask)) };
-        assert!(matches!(r, Err(CallError::Guest(MemError::NotWritable(_), _))), "checked before sleeping");
+        assert!(
+            matches!(r, Err(CallError::Guest(MemError::NotWritable(_), _))),
+            "checked before sleeping"
+        );
     }
 }

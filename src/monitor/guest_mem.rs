@@ -8,7 +8,9 @@ use std::cell::UnsafeCell;
 use std::fmt;
 use std::panic::Location;
 
-use vm_memory::{ByteValued, Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap, VolatileSlice};
+use vm_memory::{
+    ByteValued, Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap, VolatileSlice,
+};
 
 use crate::abi::ukvm_gpa_t;
 use crate::diag;
@@ -274,20 +276,33 @@ impl GuestMem {
     pub fn read_obj<T: ByteValued>(&self, gpa: ukvm_gpa_t) -> Result<T, MemError> {
         let s = self.readable(gpa, size_of::<T>())?;
         // The slice is exactly size_of::<T>() bytes, so this cannot fail.
-        s.read_obj(0).map_err(|_| MemError::Range(GuestAccessError { gpa, size: size_of::<T>() }))
+        s.read_obj(0).map_err(|_| {
+            MemError::Range(GuestAccessError {
+                gpa,
+                size: size_of::<T>(),
+            })
+        })
     }
 
     /// Write a guest struct (or one field of it: an integer at the field's
     /// address) at `gpa`; any alignment.
     pub fn write_obj<T: ByteValued>(&self, gpa: ukvm_gpa_t, value: T) -> Result<(), MemError> {
         let s = self.writable(gpa, size_of::<T>())?;
-        s.write_obj(value, 0)
-            .map_err(|_| MemError::Range(GuestAccessError { gpa, size: size_of::<T>() }))
+        s.write_obj(value, 0).map_err(|_| {
+            MemError::Range(GuestAccessError {
+                gpa,
+                size: size_of::<T>(),
+            })
+        })
     }
 
     /// Host pointer to `size` checked bytes at `gpa`, for C callers
     /// (`ukvm_checked_gpa_p`): range check only, as upstream.
-    pub(crate) fn host_ptr(&self, gpa: ukvm_gpa_t, size: usize) -> Result<*mut u8, GuestAccessError> {
+    pub(crate) fn host_ptr(
+        &self,
+        gpa: ukvm_gpa_t,
+        size: usize,
+    ) -> Result<*mut u8, GuestAccessError> {
         self.check(gpa, size)?;
         Ok(self.base.wrapping_add(gpa as usize))
     }
@@ -436,8 +451,18 @@ mod tests {
     fn protected() -> GuestMem {
         let mem = GuestMem::anonymous(4 * page() as usize).unwrap();
         let runs = [
-            Protection { index: 0, start: page(), len: page(), prot: libc::PROT_READ },
-            Protection { index: 1, start: 2 * page(), len: page(), prot: libc::PROT_NONE },
+            Protection {
+                index: 0,
+                start: page(),
+                len: page(),
+                prot: libc::PROT_READ,
+            },
+            Protection {
+                index: 1,
+                start: 2 * page(),
+                len: page(),
+                prot: libc::PROT_NONE,
+            },
         ];
         mem.set_protections(Protections::from_runs(&runs));
         mem
@@ -455,7 +480,13 @@ mod tests {
             Err(MemError::Range(GuestAccessError { gpa: top, size: 8 })),
             "ends at the top"
         );
-        let r = ukvm_blkread { sector: 1, data: 2, len: 3, ret: -1, ..Default::default() };
+        let r = ukvm_blkread {
+            sector: 1,
+            data: 2,
+            len: 3,
+            ret: -1,
+            ..Default::default()
+        };
         mem.write_obj(0x101, r).unwrap();
         let back: ukvm_blkread = mem.read_obj(0x101).unwrap();
         assert_eq!((back.sector, back.data, back.len, back.ret), (1, 2, 3, -1));
@@ -468,11 +499,17 @@ mod tests {
         assert_eq!(mem.read_obj::<u32>(p).unwrap(), 0, "read-only page reads");
         assert_eq!(
             mem.write_obj::<u32>(p + 4, 1),
-            Err(MemError::NotWritable(GuestAccessError { gpa: p + 4, size: 4 }))
+            Err(MemError::NotWritable(GuestAccessError {
+                gpa: p + 4,
+                size: 4
+            }))
         );
         assert_eq!(
             mem.read_obj::<ukvm_poll>(2 * p - 8).map(|_| ()),
-            Err(MemError::NotReadable(GuestAccessError { gpa: 2 * p - 8, size: 16 })),
+            Err(MemError::NotReadable(GuestAccessError {
+                gpa: 2 * p - 8,
+                size: 16
+            })),
             "straddles into the PROT_NONE page"
         );
         assert!(mem.readable(0, p as usize).is_ok() && mem.writable(3 * p, 16).is_ok());
@@ -512,7 +549,10 @@ mod tests {
         let mem = unsafe { GuestMem::from_raw(buf.as_mut_ptr(), buf.len(), Protections::none()) };
         mem.write_obj::<u16>(10, 0xbeef).unwrap();
         assert!(mem.read_obj::<u64>(250).is_err());
-        assert_eq!(mem.host_ptr(16, 8).unwrap() as usize, buf.as_ptr() as usize + 16);
+        assert_eq!(
+            mem.host_ptr(16, 8).unwrap() as usize,
+            buf.as_ptr() as usize + 16
+        );
         drop(mem);
         assert_eq!(u16::from_ne_bytes([buf[10], buf[11]]), 0xbeef);
     }

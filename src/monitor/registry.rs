@@ -192,7 +192,11 @@ impl std::fmt::Debug for Frozen {
         f.debug_struct("Frozen")
             .field(
                 "hypercalls",
-                &self.hypercalls.iter().filter(|h| !matches!(h, Handler::None)).count(),
+                &self
+                    .hypercalls
+                    .iter()
+                    .filter(|h| !matches!(h, Handler::None))
+                    .count(),
             )
             .field("vmexits", &self.vmexits.len())
             .field("halt_hooks", &self.halt_hooks.len())
@@ -228,7 +232,10 @@ impl Frozen {
     pub fn pollfds(&self) -> (*mut libc::pollfd, usize) {
         // Cell<pollfd> has pollfd's layout; Cell::as_ptr of the first
         // element is valid for the whole slice.
-        (self.pollfds.as_ptr().cast::<libc::pollfd>().cast_mut(), self.pollfds.len())
+        (
+            self.pollfds.as_ptr().cast::<libc::pollfd>().cast_mut(),
+            self.pollfds.len(),
+        )
     }
 
     /// The fds of the poll set, in registration order.
@@ -358,7 +365,9 @@ mod tests {
         assert_eq!(f.vmexits().len(), 1);
         assert_eq!(f.halt_hooks().len(), 2);
         assert_eq!(f.poll_fds(), vec![9]);
-        assert!(matches!(f.hypercall(3), Handler::C(h) if h as usize == hc_b as CHypercall as usize));
+        assert!(
+            matches!(f.hypercall(3), Handler::C(h) if h as usize == hc_b as CHypercall as usize)
+        );
         assert!(matches!(f.hypercall(2), Handler::None));
         assert!(matches!(f.hypercall(u64::MAX), Handler::None));
         let (p, n) = f.pollfds();
@@ -381,7 +390,10 @@ mod tests {
         r.register_native(usize::MAX, hc_a, native_a);
         let f = r.freeze(ht, &[]);
         assert!(matches!(f.hypercall(1), Handler::Native(_)));
-        assert!(matches!(f.hypercall(2), Handler::C(_)), "someone else's handler in the C table");
+        assert!(
+            matches!(f.hypercall(2), Handler::C(_)),
+            "someone else's handler in the C table"
+        );
         assert!(matches!(f.hypercall(3), Handler::None));
     }
 
