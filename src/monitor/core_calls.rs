@@ -344,10 +344,8 @@ mod tests {
         assert_eq!(unsafe { libc::pipe(p.as_mut_ptr()) }, 0);
         let (r, w) = (p[0], p[1]);
         // SAFETY: fcntl on our own pipe's write end.
-        assert_eq!(
-            unsafe { libc::fcntl(w, libc::F_SETFL, libc::O_NONBLOCK) },
-            0
-        );
+        let rc = unsafe { libc::fcntl(w, libc::F_SETFL, libc::O_NONBLOCK) };
+        assert_eq!(rc, 0);
         let reader = std::thread::spawn(move || {
             let mut out = Vec::new();
             let mut b = [0u8; 4096];
@@ -526,10 +524,8 @@ mod tests {
         let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
         sa.sa_sigaction = on_usr1 as extern "C" fn(libc::c_int) as libc::sighandler_t;
         // SAFETY: installs a handler for SIGUSR1, which nothing else uses.
-        assert_eq!(
-            unsafe { libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut()) },
-            0
-        );
+        let rc = unsafe { libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut()) };
+        assert_eq!(rc, 0);
         let mut mask = poll_sigmask();
         // SAFETY: editing a local, initialised set.
         unsafe { libc::sigdelset(&mut mask, libc::SIGUSR1) };

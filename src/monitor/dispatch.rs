@@ -153,16 +153,12 @@ mod tests {
     fn c_handlers_get_the_monitors_hv_and_native_ones_the_monitor() {
         let m = monitor(&[]);
         // SAFETY: test handlers and hooks accept any hv.
-        assert_eq!(
-            unsafe { m.hypercall(2, 0x42) }.unwrap(),
-            HypercallOutcome::Continue
-        );
+        let out = unsafe { m.hypercall(2, 0x42) };
+        assert_eq!(out.unwrap(), HypercallOutcome::Continue);
         assert_eq!(SEEN.with(Cell::get), (m.hv_ptr() as usize, 0x42));
         // SAFETY: as above.
-        assert_eq!(
-            unsafe { m.hypercall(3, 0x100) }.unwrap(),
-            HypercallOutcome::Continue
-        );
+        let out = unsafe { m.hypercall(3, 0x100) };
+        assert_eq!(out.unwrap(), HypercallOutcome::Continue);
         assert_eq!(m.mem().read_obj::<u64>(0x100).unwrap(), 0x5eed);
         assert_eq!(
             SEEN.with(Cell::get).1,
