@@ -119,21 +119,6 @@ pub fn applied() -> Vec<Protection> {
     APPLIED.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
-/// Whether the host may write guest bytes `gpa..gpa+len` without faulting
-/// on the kernel's segment protections (other bounds are the caller's to
-/// check). After the kernel is loaded its text and read-only data are
-/// mapped read-only in the monitor too, as upstream maps them: a monitor
-/// write there (say, a hypercall result the guest asked to be stored in
-/// its text) would fault. Use this to refuse such requests instead.
-pub fn host_writable(gpa: u64, len: u64) -> bool {
-    let end = gpa.saturating_add(len);
-    APPLIED
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .all(|p| p.prot & libc::PROT_WRITE != 0 || p.end() <= gpa || end <= p.start)
-}
-
 /// The host's page size.
 pub fn host_page_size() -> u64 {
     // SAFETY: sysconf has no memory-safety preconditions.
@@ -301,15 +286,11 @@ mod tests {
             .find(|l| l.starts_with(&data))
             .expect("data mapping listed");
         assert!(line.contains(" rw-p "), "{line}");
+        // The monitor's snapshot reads the same from the kernel.
+        let p = crate::monitor::Protections::of_mapping(mem.cast(), size).unwrap();
         let page = page as u64;
-        assert!(
-            !host_writable(page, 1)
-                && !host_writable(0, page + 1)
-                && !host_writable(2 * page - 1, 2)
-        );
-        assert!(
-            host_writable(0, page) && host_writable(2 * page, 100) && host_writable(5 * page, page)
-        );
+        assert!(!p.writable(page, 1) && !p.writable(0, page + 1) && !p.writable(2 * page - 1, 2));
+        assert!(p.writable(0, page) && p.writable(2 * page, 100) && p.readable(page, page));
         // SAFETY: unmapping our own mapping.
         unsafe { libc::munmap(mem, size) };
     }
