@@ -99,6 +99,35 @@ fn write_then_read_round_trips_through_the_file() {
     assert_eq!(read_req(&g, &b, SECTORS - 1, BUF, 512).unwrap(), 0);
 }
 
+/// The bytes a read of `data` should leave when the request struct lies
+/// inside the buffer at `req_at`: the data read, with only `ret` stored
+/// over it (upstream stores nothing else).
+fn data_with_ret_over_it(data: &[u8], req_at: usize, ret: i32) -> Vec<u8> {
+    let mut want = data.to_vec();
+    let at = req_at + std::mem::offset_of!(ukvm_blkread, ret);
+    want[at..at + 4].copy_from_slice(&ret.to_ne_bytes());
+    want
+}
+
+#[test]
+fn a_read_over_its_own_request_keeps_the_data_read() {
+    let s = Scratch::new("overlap");
+    let p = image(&s, SECTORS);
+    let disk: Vec<u8> = (0..SECTORS as usize * 512).map(|i| (i * 13 + 5) as u8).collect();
+    std::fs::write(&p, &disk).unwrap();
+    let g = Guest::new();
+    let b = blk_over(&p, &g);
+    // The buffer starts at the request, and starts 40 bytes before it.
+    for (data, req_at) in [(REQ, 0usize), (REQ - 40, 40)] {
+        assert_eq!(read_req(&g, &b, 3, data, 512).unwrap(), 0, "data at {data:#x}");
+        assert_eq!(
+            g.bytes(data, 512),
+            data_with_ret_over_it(&disk[3 * 512..4 * 512], req_at, 0),
+            "data at {data:#x}: the request's own sector, data and len must not be written back"
+        );
+    }
+}
+
 #[test]
 fn partial_and_empty_lengths_work_as_upstream() {
     let s = Scratch::new("partial");

@@ -178,6 +178,28 @@ fn reads_give_one_whole_frame_or_minus_one() {
 }
 
 #[test]
+fn a_read_over_its_own_request_keeps_the_frame_read() {
+    // The frame lands on the request struct; only len, then ret, are
+    // stored over it, as upstream does.
+    let g = Guest::new();
+    let frame: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(37) ^ 0x5a).collect();
+    let n = net(&g, fake(vec![], vec![Ok(frame.clone()), Ok(frame.clone())]));
+    for (data, req_at) in [(REQ, 0usize), (REQ - 30, 30)] {
+        assert_eq!(read_req(&g, &n, data, 1514).unwrap(), (0, 100), "data at {data:#x}");
+        let mut want = frame.clone();
+        let len_at = req_at + std::mem::offset_of!(ukvm_netread, len);
+        let ret_at = req_at + std::mem::offset_of!(ukvm_netread, ret);
+        want[len_at..len_at + 8].copy_from_slice(&100u64.to_ne_bytes());
+        want[ret_at..ret_at + 4].copy_from_slice(&0i32.to_ne_bytes());
+        assert_eq!(
+            g.bytes(data, 100),
+            want,
+            "data at {data:#x}: the request's own data pointer must not be written back"
+        );
+    }
+}
+
+#[test]
 fn guest_buffers_in_read_only_text_or_outside_memory() {
     let g = Guest::new();
     let io = fake(vec![Ok(60)], vec![]);

@@ -69,10 +69,13 @@ impl Protections {
     }
 }
 
-/// A guest's request struct, read once and answered in place.
+/// A guest's request struct, read once; its out fields are stored one by
+/// one, as upstream stores them, never the whole struct: a read whose data
+/// buffer overlaps the request would otherwise get the request's stale
+/// bytes back over the data just read.
 pub struct Request<T: Copy> {
     at: *mut T,
-    /// The request as read; set its out fields, then [`answer`](Self::answer).
+    /// The request as read (its in fields); answer with [`store`](Self::store).
     pub v: T,
 }
 
@@ -93,10 +96,19 @@ impl<T: Copy> Request<T> {
         Ok(Request { at, v })
     }
 
-    /// Store the request, out fields set, back where the guest put it.
-    pub fn answer(self) {
-        // SAFETY: the same checked, host-writable guest bytes as in `read`.
-        unsafe { std::ptr::write_unaligned(self.at, self.v) }
+    /// Store `value` into the one field of the guest's struct that `field`
+    /// picks from [`v`](Self::v) (`|r| &r.ret`), leaving every other byte
+    /// of the struct as it is in guest memory now.
+    pub fn store<F: Copy>(&self, field: fn(&T) -> &F, value: F) {
+        let offset = (field(&self.v) as *const F as usize).wrapping_sub(&self.v as *const T as usize);
+        assert!(
+            offset.checked_add(size_of::<F>()).is_some_and(|end| end <= size_of::<T>()),
+            "Request::store: the selector must pick a field of the request"
+        );
+        // SAFETY: the field lies inside the struct's size_of::<T>() bytes
+        // (asserted above), which `read` checked are guest memory the host
+        // may write; no alignment is assumed.
+        unsafe { std::ptr::write_unaligned(self.at.cast::<u8>().add(offset).cast::<F>(), value) }
     }
 }
 
@@ -158,6 +170,46 @@ mod tests {
         let p = text_at_0x10000();
         assert!(p.writable(0x10000, 0));
         assert!(Protections::none().read_writable(0x10000, u64::MAX));
+    }
+
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct Req {
+        input: u64,
+        len: u64,
+        ret: i32,
+    }
+
+    #[test]
+    fn store_writes_only_the_chosen_field() {
+        let mut buf = [0xaau8; 64];
+        // SAFETY: buf outlives `mem`.
+        let mem = unsafe { GuestMem::new(buf.as_mut_ptr(), buf.len()) };
+        mem.write(3, Req { input: 1, len: 2, ret: 3 }).unwrap();
+        let r = Request::<Req>::read(&mem, &Protections::none(), 3, "t").unwrap();
+        assert_eq!((r.v.input, r.v.len, r.v.ret), (1, 2, 3));
+        // Guest bytes change after the read (as a read into the request
+        // itself changes them): only the stored field is written back.
+        mem.write::<u64>(3, 0x1111).unwrap();
+        mem.write::<u64>(11, 0x2222).unwrap();
+        r.store(|q| &q.ret, -1);
+        let now: Req = mem.read(3).unwrap();
+        assert_eq!((now.input, now.len, now.ret), (0x1111, 0x2222, -1));
+        r.store(|q| &q.len, 7);
+        assert_eq!(mem.read::<Req>(3).unwrap().len, 7);
+        assert_eq!(&buf[..3], &[0xaa; 3], "nothing before the struct");
+        assert!(buf[3 + size_of::<Req>()..].iter().all(|&b| b == 0xaa), "nothing after it");
+    }
+
+    #[test]
+    #[should_panic(expected = "must pick a field")]
+    fn store_refuses_a_selector_outside_the_struct() {
+        static ELSEWHERE: i32 = 0;
+        let mut buf = [0u8; 64];
+        // SAFETY: buf outlives `mem`.
+        let mem = unsafe { GuestMem::new(buf.as_mut_ptr(), buf.len()) };
+        let r = Request::<Req>::read(&mem, &Protections::none(), 0, "t").unwrap();
+        r.store(|_| &ELSEWHERE, 1);
     }
 
     #[test]

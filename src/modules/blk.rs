@@ -33,28 +33,29 @@ impl Blk {
 
     /// BLKINFO: sector size, sector count and writability.
     pub fn info(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-        let mut info = Request::<ukvm_blkinfo>::read(mem, &self.prot, gpa, "blk")?;
+        let info = Request::<ukvm_blkinfo>::read(mem, &self.prot, gpa, "blk")?;
         let g = self.disk.geometry();
-        info.v.sector_size = g.sector_size as _;
-        info.v.num_sectors = g.num_sectors as _;
-        info.v.rw = g.rw as _;
-        info.answer();
+        info.store(|r| &r.sector_size, g.sector_size as _);
+        info.store(|r| &r.num_sectors, g.num_sectors as _);
+        info.store(|r| &r.rw, g.rw as _);
         Ok(())
     }
 
     /// BLKWRITE: `len` guest bytes at `data` to the disk at `sector`.
     pub fn write(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-        let mut wr = Request::<ukvm_blkwrite>::read(mem, &self.prot, gpa, "blk")?;
-        wr.v.ret = self.do_write(mem, wr.v.sector as u64, wr.v.data, wr.v.len as u64)?;
-        wr.answer();
+        let wr = Request::<ukvm_blkwrite>::read(mem, &self.prot, gpa, "blk")?;
+        let ret = self.do_write(mem, wr.v.sector as u64, wr.v.data, wr.v.len as u64)?;
+        wr.store(|r| &r.ret, ret);
         Ok(())
     }
 
     /// BLKREAD: `len` bytes from the disk at `sector` into guest `data`.
+    /// Only `ret` is stored, after the read (as upstream: `len` is left as
+    /// the guest wrote it or as the data read left it).
     pub fn read(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-        let mut rd = Request::<ukvm_blkread>::read(mem, &self.prot, gpa, "blk")?;
-        rd.v.ret = self.do_read(mem, rd.v.sector as u64, rd.v.data, rd.v.len as u64)?;
-        rd.answer();
+        let rd = Request::<ukvm_blkread>::read(mem, &self.prot, gpa, "blk")?;
+        let ret = self.do_read(mem, rd.v.sector as u64, rd.v.data, rd.v.len as u64)?;
+        rd.store(|r| &r.ret, ret);
         Ok(())
     }
 

@@ -40,19 +40,18 @@ impl Net {
 
     /// NETINFO: the guest's MAC address.
     pub fn info(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-        let mut info = Request::<ukvm_netinfo>::read(mem, &self.prot, gpa, "net")?;
-        info.v.mac_address = self.mac;
-        info.answer();
+        let info = Request::<ukvm_netinfo>::read(mem, &self.prot, gpa, "net")?;
+        info.store(|r| &r.mac_address, self.mac);
         Ok(())
     }
 
     /// NETWRITE: send one frame. 0 when the whole frame was taken; -1 when
     /// the host refused it (too short or long, interface down, no buffer).
     pub fn write(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-        let mut wr = Request::<ukvm_netwrite>::read(mem, &self.prot, gpa, "net")?;
+        let wr = Request::<ukvm_netwrite>::read(mem, &self.prot, gpa, "net")?;
         let len = wr.v.len;
         let buf = mem.ptr(wr.v.data, len)?;
-        wr.v.ret = if !self.prot.readable(wr.v.data, len as u64) {
+        let ret = if !self.prot.readable(wr.v.data, len as u64) {
             -1
         } else {
             // SAFETY: checked guest range, readable by the host; the vCPU
@@ -65,7 +64,7 @@ impl Net {
                 Err(_) => -1,
             }
         };
-        wr.answer();
+        wr.store(|r| &r.ret, ret);
         Ok(())
     }
 
@@ -73,29 +72,33 @@ impl Net {
     /// waiting. A Linux tap cuts a frame longer than the buffer to the
     /// buffer's size without telling (as upstream gets it); a [`FrameIo`]
     /// that reports the longer length gets the frame dropped (-1) instead
-    /// of a length larger than the guest's buffer.
+    /// of a length larger than the guest's buffer. As upstream, `len` and
+    /// then `ret` are stored after the read, and only they (`ret` alone
+    /// when no frame is passed on).
     pub fn read(&self, mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
-        let mut rd = Request::<ukvm_netread>::read(mem, &self.prot, gpa, "net")?;
+        let rd = Request::<ukvm_netread>::read(mem, &self.prot, gpa, "net")?;
         let len = rd.v.len;
         let buf = mem.ptr(rd.v.data, len)?;
         if !self.prot.writable(rd.v.data, len as u64) {
-            rd.v.ret = -1;
-            rd.answer();
+            rd.store(|r| &r.ret, -1);
             return Ok(());
         }
         // SAFETY: checked guest range, writable by the host; the vCPU is
         // stopped in this hypercall.
         let dst = unsafe { std::slice::from_raw_parts_mut(buf, len) };
-        match self.io.recv(dst) {
-            Ok(n) if n > 0 && n <= len => {
-                rd.v.len = n as _;
-                rd.v.ret = 0;
-            }
-            Ok(_) => rd.v.ret = -1,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => rd.v.ret = -1,
+        let got = match self.io.recv(dst) {
+            Ok(n) if n > 0 && n <= len => Some(n),
+            Ok(_) => None,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => None,
             Err(e) => return Err(self.host_fatal("read", &e)),
+        };
+        match got {
+            Some(n) => {
+                rd.store(|r| &r.len, n as _);
+                rd.store(|r| &r.ret, 0);
+            }
+            None => rd.store(|r| &r.ret, -1),
         }
-        rd.answer();
         Ok(())
     }
 }
