@@ -2,12 +2,15 @@
 //! in every `cargo test`, and a timed run (ignored by default) that `make
 //! fuzz` uses on stable Rust when cargo-fuzz cannot be had.
 
+#[path = "elf_support/corpus.rs"]
+mod corpus;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use ukvm::elf::corpus::{self, Mutator};
-use ukvm::elf::HOST_MACHINE;
+use corpus::Mutator;
+use ukvm::elf::{self, HOST_MACHINE};
 
 /// Run mutated inputs until `done` says stop; returns (runs, accepted).
 /// A broken promise saves the input under `artifacts` and fails.
@@ -29,7 +32,7 @@ fn run(seed: u64, mut done: impl FnMut(u64) -> bool, artifacts: Option<PathBuf>)
             }
             std::panic::resume_unwind(e);
         }
-        if ukvm::elf::load(&input[..], &mut mem, HOST_MACHINE).is_ok() {
+        if elf::load(&input[..], &mut mem, HOST_MACHINE).is_ok() {
             accepted += 1;
         }
         runs += 1;

@@ -23,7 +23,6 @@
     clippy::cast_possible_truncation
 )]
 
-pub mod corpus;
 mod error;
 mod ffi;
 pub mod header;

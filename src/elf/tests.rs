@@ -8,10 +8,14 @@
     clippy::cast_possible_truncation
 )]
 
-use super::corpus::{self, phdr_field, DATA, END, ENTRY, MEM_SIZE, TEXT};
+#[path = "../../tests/elf_support/corpus.rs"]
+mod corpus;
+
+use corpus::{phdr_field, DATA, END, ENTRY, MEM_SIZE, TEXT};
 use super::header::off as eh;
 use super::phdr::off as ph;
 use super::*;
+use crate::elf;
 
 const M: u16 = EM_X86_64;
 const FILL: u8 = 0xaa;

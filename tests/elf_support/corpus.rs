@@ -6,17 +6,25 @@
 //! data and 0x2000 of memory at 1 MiB + 4 KiB) and a PT_GNU_STACK that the
 //! loader ignores. Every malformed case must be refused when loaded into
 //! [`MEM_SIZE`] bytes of guest memory.
+//!
+//! Test code, kept out of the library: included with `#[path]` by the
+//! loader's unit tests (src/elf/tests.rs), the integration tests
+//! tests/elf_*.rs and the fuzz target. The including module must have the
+//! loader module in scope as `elf` (`use ukvm::elf;`, or `use crate::elf;`
+//! inside the crate).
 
 #![allow(
+    dead_code,
     clippy::arithmetic_side_effects,
     clippy::indexing_slicing,
     clippy::cast_possible_truncation,
     clippy::panic
 )]
 
-use super::header::off as eh;
-use super::phdr::{off as ph, PF_R, PF_W, PF_X, PT_LOAD};
-use super::{EM_AARCH64, EM_X86_64, PHDR_SIZE};
+use super::elf;
+use elf::header::off as eh;
+use elf::phdr::{off as ph, PF_R, PF_W, PF_X, PT_LOAD};
+use elf::{EM_AARCH64, EM_X86_64, PHDR_SIZE};
 
 /// Guest memory size the cases are meant for.
 pub const MEM_SIZE: usize = 0x40_0000;
@@ -377,12 +385,12 @@ impl Mutator {
 /// the mutation tests call this for every input.
 pub fn check_loader_on(data: &[u8], mem: &mut [u8], machine: u16) {
     let size = mem.len() as u64;
-    match super::load(data, mem, machine) {
+    match elf::load(data, mem, machine) {
         Ok(l) => {
             assert!(l.end <= size, "end {:#x} past memory", l.end);
             assert!(!l.segments.is_empty());
             for s in &l.segments {
-                assert!(s.gpa >= super::MIN_GPA && s.gpa % super::PAGE_SIZE == 0, "{s:?}");
+                assert!(s.gpa >= elf::MIN_GPA && s.gpa % elf::PAGE_SIZE == 0, "{s:?}");
                 assert!(
                     s.filesz <= s.memsz && s.end() < size && s.end() <= l.end,
                     "{s:?} end {:#x}",
@@ -403,7 +411,7 @@ pub fn check_loader_on(data: &[u8], mem: &mut [u8], machine: u16) {
                 l.entry
             );
             for page in [0x1000, 0x4000, 0x10000] {
-                let plan = super::protect::plan(&l.segments, page);
+                let plan = elf::protect::plan(&l.segments, page);
                 for w in plan.windows(2) {
                     assert!(w[0].start + w[0].len <= w[1].start, "protection runs overlap: {w:?}");
                 }
