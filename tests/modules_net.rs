@@ -2,6 +2,8 @@
 //! path), over a socketpair passed as `--net=@NN`, and over real tap
 //! interfaces in a private network namespace (down, deleted, short frames).
 
+#[path = "skip_support/mod.rs"]
+mod skip;
 #[path = "modules_support/mod.rs"]
 mod support;
 
@@ -270,12 +272,21 @@ fn ip(args: &str) {
 }
 
 /// Run `body` in a child process inside a new network namespace (root and
-/// /dev/net/tun needed; otherwise skip loudly).
+/// /dev/net/tun needed; otherwise a `skip` line, see skip_support).
 fn in_netns(test: &str, body: impl FnOnce()) {
     if support::scenario().as_deref() == Some(test) {
         // SAFETY: unshare affects only this (child) process.
         let rc = unsafe { libc::unshare(libc::CLONE_NEWNET) };
         assert_eq!(rc, 0, "unshare: {}", io::Error::last_os_error());
+        // No IPv6 in the namespace: its router and neighbour solicitations
+        // and MLD reports would come out of the taps at any moment, where
+        // the tests expect nothing waiting.
+        for conf in ["all", "default"] {
+            let knob = format!("/proc/sys/net/ipv6/conf/{conf}/disable_ipv6");
+            if std::path::Path::new(&knob).exists() {
+                std::fs::write(&knob, "1").unwrap_or_else(|e| panic!("{knob}: {e}"));
+            }
+        }
         ip("link set lo up");
         body();
         return;
@@ -283,7 +294,7 @@ fn in_netns(test: &str, body: impl FnOnce()) {
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
     if !root || !std::path::Path::new("/dev/net/tun").exists() || Command::new("ip").arg("-V").output().is_err() {
-        eprintln!("SKIP {test}: needs root, /dev/net/tun and ip(8) for a private network namespace");
+        skip::skip(test, "needs root, /dev/net/tun and ip(8) for a private network namespace");
         return;
     }
     let o = support::child(test, test, &[]);
@@ -373,6 +384,8 @@ fn real_tap_frames_short_frames_down_and_deleted() {
         }
 
         // Interface set down: writes fail, reads find nothing; up again works.
+        // (First take what is still queued: ARP retries for 10.9.0.3.)
+        while read_req(&g, &n, BUF, 1514).unwrap().0 == 0 {}
         ip("link set tapm1 down");
         assert_eq!(write_req(&g, &n, BUF, 60).unwrap(), -1, "down");
         assert_eq!(read_req(&g, &n, BUF, 1514).unwrap().0, -1);

@@ -104,10 +104,11 @@ impl Drop for Scratch {
 }
 
 /// Run test `name` of this binary in a child with MODULES_CHILD=`scenario`
-/// and extra environment; the child's output and status.
+/// and extra environment; the child's output and status. `name` may be an
+/// `#[ignore]`d child entry point.
 pub fn child(name: &str, scenario: &str, env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(std::env::current_exe().unwrap());
-    c.args(["--exact", name, "--nocapture", "--test-threads=1"])
+    c.args(["--exact", name, "--include-ignored", "--nocapture", "--test-threads=1"])
         .env("MODULES_CHILD", scenario);
     for (k, v) in env {
         c.env(k, v);
