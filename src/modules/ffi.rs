@@ -4,8 +4,9 @@
 //!
 //! Their names are "blk" and "net", as upstream's, so usage text and
 //! messages read the same; a monitor holds either the C or the Rust version
-//! of each (the configure tools refuse both, and at run time the second
-//! one's setup fails on the taken hypercall numbers).
+//! of each (the configure tools refuse both; linked anyway, the module
+//! listed first takes the options and the other's setup fails for want of
+//! one: ``Module `net' setup failed``).
 
 use std::ffi::{CStr, OsStr, OsString};
 use std::os::raw::{c_char, c_int};
