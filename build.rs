@@ -1,6 +1,7 @@
 //! Build script: generates the Rust view of include/ukvm_guest.h with
 //! bindgen (for the target architecture), and compiles the module-table
-//! lookup (src/ffi/default_modules.c).
+//! lookup (src/ffi/default_modules.c) and the libc program-name setter
+//! (src/ffi/progname.c).
 
 use std::env;
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=include");
     println!("cargo:rerun-if-changed=src/ffi/default_modules.c");
+    println!("cargo:rerun-if-changed=src/ffi/progname.c");
 
     let arch = env::var("CARGO_CFG_TARGET_ARCH").expect("cargo sets CARGO_CFG_TARGET_ARCH");
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -28,6 +30,9 @@ fn main() {
         .allowlist_file(".*ukvm_guest\\.h")
         .prepend_enum_name(false)
         .derive_default(true)
+        // Padding as named fields: every guest struct is then plain bytes
+        // with no uninitialised gaps, so it may be ByteValued (src/abi/guest.rs).
+        .explicit_padding(true)
         .layout_tests(true)
         .generate()
         .unwrap_or_else(|e| panic!("bindgen failed on include/ukvm_guest.h: {e}"));
@@ -54,6 +59,7 @@ fn main() {
 
     cc::Build::new()
         .file("src/ffi/default_modules.c")
+        .file("src/ffi/progname.c")
         .include("include")
         .warnings(true)
         .extra_warnings(true)

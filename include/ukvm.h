@@ -170,8 +170,9 @@ extern struct ukvm_module ukvm_module_rust_blk;
 extern struct ukvm_module ukvm_module_rust_net;
 
 /*
- * The gdb module's view of the backend. Each backend defines all of the
- * functions below; a backend without debugging support makes
+ * The gdb module's view of the backend. The library does not define
+ * these: upstream's gdb module brings them, in the per-backend file it
+ * includes (ukvm_gdb_kvm_<arch>.c); glue without debugging support makes
  * ukvm_gdb_supported() and all the others return -1.
  */
 

@@ -5,12 +5,21 @@
 //! calls exit(3), which flushes C stdio that C modules may have buffered.
 //! We call the same libc functions so output and exit behaviour match.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int};
 
 extern "C" {
     fn errx(eval: c_int, fmt: *const c_char, ...) -> !;
     fn warnx(fmt: *const c_char, ...);
+    /// src/ffi/progname.c: set libc's program name (the prefix above).
+    fn ukvm_rs_set_progname(name: *mut c_char);
+}
+
+/// Use `name` as the `prog` of every later diagnostic (libc keeps the
+/// pointer: a static string).
+pub fn set_prog_name(name: &'static CStr) {
+    // SAFETY: a static NUL-terminated string; libc only reads it.
+    unsafe { ukvm_rs_set_progname(name.as_ptr().cast_mut()) }
 }
 
 fn to_cstring(msg: &str) -> CString {

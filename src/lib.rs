@@ -2,15 +2,18 @@
 //! (v0.3.1), exporting upstream's C module API.
 
 #![deny(clippy::undocumented_unsafe_blocks)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod abi;
 pub mod arch;
 pub mod cli;
 pub mod diag;
 pub mod elf;
+pub mod error;
 pub mod ffi;
 pub mod hv;
 pub mod modules;
 pub mod monitor;
 
-pub use monitor::{checked_gpa, dispatch_hypercall, run_vmexit_handlers, GuestAccessError, HypercallOutcome};
+pub use error::Fatal;
+pub use monitor::{GuestAccessError, GuestMem, HypercallOutcome, MemError, Monitor, Protections};

@@ -43,6 +43,7 @@ fn write_req(g: &Guest, b: &Blk, sector: u64, data: u64, len: u64) -> Result<i32
                 data,
                 len: len as _,
                 ret: 99,
+                ..Default::default()
             },
         )
         .unwrap();
@@ -59,6 +60,7 @@ fn read_req(g: &Guest, b: &Blk, sector: u64, data: u64, len: u64) -> Result<i32,
                 data,
                 len: len as _,
                 ret: 99,
+                ..Default::default()
             },
         )
         .unwrap();

@@ -133,6 +133,7 @@ fn child_scenarios() {
                         data: 0x3000,
                         len: 512,
                         ret: 9,
+                        ..Default::default()
                     },
                 )
                 .unwrap();
@@ -146,6 +147,7 @@ fn child_scenarios() {
                         data: 0x4000,
                         len: 512,
                         ret: 9,
+                        ..Default::default()
                     },
                 )
                 .unwrap();
@@ -160,6 +162,7 @@ fn child_scenarios() {
                         data: 0x4000,
                         len: 512,
                         ret: 9,
+                        ..Default::default()
                     },
                 )
                 .unwrap();
@@ -173,6 +176,7 @@ fn child_scenarios() {
                         data: 0x1000,
                         len: usize::MAX,
                         ret: 9,
+                        ..Default::default()
                     },
                 )
                 .unwrap();
@@ -209,6 +213,7 @@ fn child_scenarios() {
                         data: TEXT,
                         len: 512,
                         ret: 9,
+                        ..Default::default()
                     },
                 )
                 .unwrap();
@@ -257,6 +262,7 @@ fn child_scenarios() {
                         data: 0x2000,
                         len: 1514,
                         ret: 9,
+                        ..Default::default()
                     },
                 )
                 .unwrap();

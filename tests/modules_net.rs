@@ -71,6 +71,7 @@ fn write_req(g: &Guest, n: &Net, data: u64, len: usize) -> Result<i32, Fatal> {
                 data,
                 len: len as _,
                 ret: 99,
+                ..Default::default()
             },
         )
         .unwrap();
@@ -86,6 +87,7 @@ fn read_req(g: &Guest, n: &Net, data: u64, len: usize) -> Result<(i32, usize), F
                 data,
                 len: len as _,
                 ret: 99,
+                ..Default::default()
             },
         )
         .unwrap();

@@ -4,8 +4,54 @@
 //! Names are bindgen's: C structs keep their C names (`ukvm_puts`), enum
 //! constants appear without the enum prefix (`UKVM_HYPERCALL_PUTS`, of type
 //! `ukvm_hypercall`), macros become constants (`UKVM_CMDLINE_SIZE`).
-//! bindgen also emits size/offset tests for every struct.
+//! bindgen also emits size/offset tests for every struct, and spells out
+//! padding as `__bindgen_padding_N` fields: build with
+//! `..Default::default()` to fill them.
+//!
+//! Every hypercall argument struct is [`ByteValued`](vm_memory::ByteValued),
+//! so guest memory reads and writes it with `read_obj`/`write_obj`
+//! (`crate::monitor::GuestMem`). The impls below are checked when the crate
+//! compiles: each lists the struct's fields with their types, and the
+//! fields must tile the struct exactly (no byte that is not a field, so no
+//! uninitialised padding is ever read as bytes).
 
 #![allow(non_camel_case_types, non_upper_case_globals, dead_code, clippy::all)]
 
 include!(concat!(env!("OUT_DIR"), "/ukvm_guest.rs"));
+
+/// `unsafe impl ByteValued` for a guest struct, after compile-time checks
+/// that the listed fields have the listed types and cover every byte.
+macro_rules! byte_valued {
+    ($($t:ident { $($f:ident: $ft:ty),+ $(,)? })+) => {$(
+        const _: () = {
+            // Each field has exactly the type listed.
+            $(let _: fn(&$t) -> &$ft = |s: &$t| &s.$f;)+
+            // The fields follow each other with no gap and end at the end.
+            let mut at = 0usize;
+            $(
+                assert!(::std::mem::offset_of!($t, $f) == at, "gap before a field");
+                at += ::std::mem::size_of::<$ft>();
+            )+
+            assert!(at == ::std::mem::size_of::<$t>(), "bytes after the last field");
+        };
+        // SAFETY: checked above: every byte of the struct belongs to one of
+        // its fields, all of them integers or arrays of integers, valid for
+        // any bit pattern; bindgen derives Copy; no pointers or references.
+        unsafe impl ::vm_memory::ByteValued for $t {}
+    )+};
+}
+
+type c_int = ::std::os::raw::c_int;
+
+byte_valued! {
+    ukvm_walltime { nsecs: u64 }
+    ukvm_puts { data: ukvm_gpa_t, len: usize }
+    ukvm_blkinfo { sector_size: usize, num_sectors: usize, rw: c_int, __bindgen_padding_0: [u8; 4] }
+    ukvm_blkwrite { sector: usize, data: ukvm_gpa_t, len: usize, ret: c_int, __bindgen_padding_0: [u8; 4] }
+    ukvm_blkread { sector: usize, data: ukvm_gpa_t, len: usize, ret: c_int, __bindgen_padding_0: [u8; 4] }
+    ukvm_netinfo { mac_address: [u8; 6] }
+    ukvm_netwrite { data: ukvm_gpa_t, len: usize, ret: c_int, __bindgen_padding_0: [u8; 4] }
+    ukvm_netread { data: ukvm_gpa_t, len: usize, ret: c_int, __bindgen_padding_0: [u8; 4] }
+    ukvm_poll { timeout_nsecs: u64, ret: c_int, __bindgen_padding_0: [u8; 4] }
+    ukvm_halt { cookie: ukvm_gpa_t, exit_status: c_int, __bindgen_padding_0: [u8; 4] }
+}

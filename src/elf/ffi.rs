@@ -6,21 +6,13 @@ use std::os::raw::c_char;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use super::{load_guest, ElfError, HOST_MACHINE};
+use super::{load_guest, HOST_MACHINE};
 use crate::diag;
 use crate::ffi::guard;
+use crate::monitor::{Monitor, Protections};
 
 /// Guest physical address, as `ukvm_gpa_t` in ukvm.h.
 type Gpa = u64;
-
-/// Print the error the way the C monitor does and exit 1: I/O errors as
-/// `file: <strerror>`, everything else as `file: Exec format error: ...`.
-fn die_for(file: &str, err: &ElfError) -> ! {
-    match err.io_error() {
-        Some(io) => diag::die_os(file, io),
-        None => diag::die(&format!("{file}: {err}")),
-    }
-}
 
 /// Load the ELF kernel `file` into guest memory `mem` of `mem_size` bytes
 /// and store its entry point and end address; never returns on error.
@@ -59,12 +51,17 @@ pub unsafe extern "C" fn ukvm_elf_load(
         load_guest(path, mem, mem_size, HOST_MACHINE)
     }) {
         Ok(loaded) => {
+            // Loaded into the installed monitor's memory: it keeps the
+            // loader's protections (the snapshot's fallback).
+            if let Some(m) = Monitor::installed().filter(|m| m.mem().host_base() == mem) {
+                m.set_loader_protections(Protections::of_segments(&loaded.segments));
+            }
             // SAFETY: as above.
             unsafe {
                 p_entry.write(loaded.entry);
                 p_end.write(loaded.end);
             }
         }
-        Err(err) => die_for(&shown, &err),
+        Err(err) => crate::monitor::start::load_error(&shown, &err).exit(),
     }
 }

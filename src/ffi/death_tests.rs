@@ -5,8 +5,8 @@
 use std::os::raw::{c_int, c_void};
 use std::process::Command;
 
-use crate::abi::{UkvmHv, UKVM_HYPERCALL_POLL, UKVM_HYPERCALL_PUTS};
-use crate::monitor::{dispatch_hypercall, global};
+use crate::abi::{UkvmHv, UKVM_HYPERCALL_PUTS};
+use crate::monitor::{global, GuestMem, HypercallOutcome, Monitor};
 
 const CASE_ENV: &str = "UKVM_DEATH_CASE";
 
@@ -14,6 +14,11 @@ const CASE_ENV: &str = "UKVM_DEATH_CASE";
 /// return). In the parent: run the case in a child and return its status
 /// and stderr.
 fn run_case(name: &str, body: impl FnOnce()) -> Option<(Option<i32>, String)> {
+    run_case_status(name, body).map(|(st, err)| (st.code(), err))
+}
+
+/// As `run_case`, with the child's whole exit status (signals included).
+fn run_case_status(name: &str, body: impl FnOnce()) -> Option<(std::process::ExitStatus, String)> {
     if std::env::var(CASE_ENV).as_deref() == Ok(name) {
         body();
         eprintln!("death case {name} returned");
@@ -32,10 +37,7 @@ fn run_case(name: &str, body: impl FnOnce()) -> Option<(Option<i32>, String)> {
         .env(CASE_ENV, name)
         .output()
         .expect("spawn test binary");
-    Some((
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    ))
+    Some((out.status, String::from_utf8_lossy(&out.stderr).into_owned()))
 }
 
 fn expect_death(name: &str, body: impl FnOnce(), msg: &str) {
@@ -54,6 +56,14 @@ fn core_setup(hv: &mut UkvmHv) {
     let setup = unsafe { (*std::ptr::addr_of!(super::core_module::ukvm_module_core)).setup };
     // SAFETY: as above.
     assert_eq!(unsafe { setup.expect("core has setup")(hv) }, 0);
+}
+
+/// Call hypercall `nr`'s C entry point from `ukvm_core_hypercalls`, as a
+/// C program would, with its own `hv`.
+fn c_call(nr: u32, hv: &mut UkvmHv, gpa: u64) {
+    let f = global::hypercall(u64::from(nr)).expect("handler registered");
+    // SAFETY: a registered core handler, with a hv over live memory.
+    unsafe { f(hv, gpa) }
 }
 
 fn guest(size: usize) -> (Vec<u8>, UkvmHv) {
@@ -109,19 +119,6 @@ fn checked_gpa_p_in_range_returns_host_pointer() {
 }
 
 #[test]
-fn unknown_hypercall() {
-    expect_death(
-        "unknown_hypercall",
-        || {
-            let (_m, mut hv) = guest(4096);
-            // Nothing registers NETINFO (7) in a test binary.
-            dispatch_hypercall(&mut hv, 7, 0);
-        },
-        ": Invalid guest hypercall: num=7\n",
-    );
-}
-
-#[test]
 fn halt_with_bad_cookie() {
     expect_death(
         "halt_with_bad_cookie",
@@ -144,7 +141,7 @@ fn puts_with_bad_buffer() {
             m[0..8].copy_from_slice(&4090u64.to_ne_bytes());
             m[8..16].copy_from_slice(&100usize.to_ne_bytes());
             core_setup(&mut hv);
-            dispatch_hypercall(&mut hv, UKVM_HYPERCALL_PUTS as u64, 0);
+            c_call(UKVM_HYPERCALL_PUTS, &mut hv, 0);
         },
         "Invalid guest access: gpa=0xffa, sz=100\n",
     );
@@ -161,22 +158,52 @@ fn puts_to_closed_stdout() {
             core_setup(&mut hv);
             // SAFETY: closing our own stdout, in the child.
             unsafe { libc::close(1) };
-            dispatch_hypercall(&mut hv, UKVM_HYPERCALL_PUTS as u64, 0);
+            c_call(UKVM_HYPERCALL_PUTS, &mut hv, 0);
         },
         ": puts: write failed: Bad file descriptor\n",
     );
 }
 
+/// In the child: make stdout a pipe whose reader is gone, give SIGPIPE
+/// `disposition`, and have the guest PUTS "hey" through the C entry.
+fn puts_into_a_closed_pipe(disposition: libc::sighandler_t) {
+    let (mut m, mut hv) = guest(4096);
+    m[0..8].copy_from_slice(&64u64.to_ne_bytes());
+    m[8..16].copy_from_slice(&3usize.to_ne_bytes());
+    m[64..67].copy_from_slice(b"hey");
+    core_setup(&mut hv);
+    let mut p = [0; 2];
+    // SAFETY: in the child: a pipe, its read end closed, its write end
+    // made our stdout; then the signal's disposition set.
+    unsafe {
+        assert_eq!(libc::pipe(p.as_mut_ptr()), 0);
+        libc::close(p[0]);
+        assert_eq!(libc::dup2(p[1], 1), 1);
+        libc::signal(libc::SIGPIPE, disposition);
+    }
+    c_call(UKVM_HYPERCALL_PUTS, &mut hv, 0);
+}
+
 #[test]
-fn poll_with_bad_struct() {
+fn puts_to_a_closed_pipe_dies_by_sigpipe_as_upstream() {
+    // The monitor's C main leaves SIGPIPE as it was inherited, normally
+    // the default (tests/arch_hv_ffi.rs checks that of a real monitor);
+    // the Rust test harness ignores it, so the child restores the default.
+    let r = run_case_status("puts_to_a_closed_pipe_dies_by_sigpipe_as_upstream", || {
+        puts_into_a_closed_pipe(libc::SIG_DFL)
+    });
+    if let Some((st, err)) = r {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(st.signal(), Some(libc::SIGPIPE), "{st:?}; stderr:\n{err}");
+    }
+}
+
+#[test]
+fn puts_to_a_closed_pipe_with_sigpipe_ignored_is_an_error() {
     expect_death(
-        "poll_with_bad_struct",
-        || {
-            let (_m, mut hv) = guest(4096);
-            core_setup(&mut hv);
-            dispatch_hypercall(&mut hv, UKVM_HYPERCALL_POLL as u64, 4090);
-        },
-        "Invalid guest access: gpa=0xffa, sz=16\n",
+        "puts_to_a_closed_pipe_with_sigpipe_ignored_is_an_error",
+        || puts_into_a_closed_pipe(libc::SIG_IGN),
+        ": puts: write failed: Broken pipe\n",
     );
 }
 
@@ -214,7 +241,7 @@ fn sigterm_ends_with_upstream_message() {
     expect_death(
         "sigterm_ends_with_upstream_message",
         || {
-            crate::monitor::start::install_signal_handlers();
+            crate::monitor::start::install_signal_handlers().unwrap();
             // SAFETY: raising a signal we handle.
             unsafe { libc::raise(libc::SIGTERM) };
         },
@@ -227,7 +254,7 @@ fn sigint_ends_with_upstream_message() {
     expect_death(
         "sigint_ends_with_upstream_message",
         || {
-            crate::monitor::start::install_signal_handlers();
+            crate::monitor::start::install_signal_handlers().unwrap();
             // SAFETY: raising a signal we handle.
             unsafe { libc::raise(libc::SIGINT) };
         },
@@ -253,54 +280,55 @@ unsafe extern "C" fn claim(_: *mut UkvmHv) -> c_int {
 }
 
 #[test]
-fn global_tables_dispatch_and_vmexits() {
-    use crate::monitor::{run_vmexit_handlers, HypercallOutcome};
-    let r = run_case("global_tables_dispatch_and_vmexits", || {
-        let (mut m, mut hv) = guest(4096);
-        assert_eq!(
-            super::core_api::ukvm_core_register_hypercall(5, Some(record_gpa)),
-            0
-        );
-        assert_eq!(
-            super::core_api::ukvm_core_register_hypercall(5, Some(record_gpa)),
-            -1
-        );
-        assert_eq!(
-            super::core_api::ukvm_core_register_hypercall(-1, Some(record_gpa)),
-            -1
-        );
-        assert_eq!(
-            dispatch_hypercall(&mut hv, 5, 0x42),
-            HypercallOutcome::Continue
-        );
-        assert_eq!(SEEN_GPA.load(std::sync::atomic::Ordering::SeqCst), 0x42);
-
-        assert!(!run_vmexit_handlers(&mut hv), "no handlers yet");
-        assert_eq!(super::core_api::ukvm_core_register_vmexit(Some(decline)), 0);
-        assert!(!run_vmexit_handlers(&mut hv), "handler declined");
+fn global_tables_freeze_into_the_installed_monitor() {
+    let r = run_case("global_tables_freeze_into_the_installed_monitor", || {
+        use super::core_api::*;
+        assert_eq!(ukvm_core_register_hypercall(5, Some(record_gpa)), 0);
+        assert_eq!(ukvm_core_register_hypercall(5, Some(record_gpa)), -1);
+        assert_eq!(ukvm_core_register_hypercall(-1, Some(record_gpa)), -1);
+        assert_eq!(ukvm_core_register_vmexit(Some(decline)), 0);
         // One compiled-in module (core): one vmexit handler at most.
-        assert_eq!(super::core_api::ukvm_core_register_vmexit(Some(claim)), -1);
-        assert_eq!(super::core_api::ukvm_core_register_pollfd(0), 0);
-        assert_eq!(super::core_api::ukvm_core_register_pollfd(0), -1);
+        assert_eq!(ukvm_core_register_vmexit(Some(claim)), -1);
+        assert_eq!(ukvm_core_register_pollfd(0), 0);
+        assert_eq!(ukvm_core_register_pollfd(0), -1);
 
-        m[0x100 + 8..0x100 + 12].copy_from_slice(&9i32.to_ne_bytes());
-        assert_eq!(
-            dispatch_hypercall(&mut hv, crate::abi::UKVM_HYPERCALL_HALT as u64, 0x100),
-            HypercallOutcome::Halt(9)
-        );
+        let m = Monitor::new(GuestMem::anonymous(1 << 20).unwrap(), None)
+            .install()
+            .unwrap();
+        assert!(std::ptr::eq(Monitor::from_hv(m.hv_ptr()).unwrap(), m));
+        assert!(Monitor::new(GuestMem::anonymous(4096).unwrap(), None).install().is_err());
+        let f = m.freeze();
+        assert_eq!(f.poll_fds(), vec![0]);
+        assert_eq!(f.vmexits().len(), 1);
+        // SAFETY: the test's handlers accept any hv.
+        unsafe {
+            assert_eq!(m.hypercall(5, 0x42).unwrap(), HypercallOutcome::Continue);
+            assert!(!m.run_vmexit_handlers(), "handler declined");
+        }
+        assert_eq!(SEEN_GPA.load(std::sync::atomic::Ordering::SeqCst), 0x42);
+        // Registration is over once the monitor is frozen.
+        assert_eq!(ukvm_core_register_hypercall(6, Some(record_gpa)), -1);
+        assert_eq!(ukvm_core_register_pollfd(1), -1);
+
+        m.mem().write_obj::<i32>(0x108, 9).unwrap();
+        // SAFETY: the hv is the installed monitor's; no hooks registered.
+        assert_eq!(unsafe { ukvm_core_hypercall_halt(m.hv_ptr(), 0x100) }, 9);
         std::process::exit(0);
     });
     if let Some((code, err)) = r {
         assert_eq!(code, Some(0), "child failed:\n{err}");
+        assert!(err.contains("ukvm_core_register_hypercall: called after module setup; refused"), "{err}");
     }
 }
 
 #[test]
 fn global_vmexit_handler_claims() {
     let r = run_case("global_vmexit_handler_claims", || {
-        let (_m, mut hv) = guest(64);
         assert_eq!(super::core_api::ukvm_core_register_vmexit(Some(claim)), 0);
-        assert!(crate::monitor::run_vmexit_handlers(&mut hv));
+        let m = Monitor::new(GuestMem::anonymous(4096).unwrap(), None);
+        m.freeze();
+        // SAFETY: the test's handler accepts any hv.
+        assert!(unsafe { m.run_vmexit_handlers() });
         std::process::exit(0);
     });
     if let Some((code, err)) = r {

@@ -7,10 +7,11 @@ use std::os::raw::{c_char, c_int, c_void};
 use super::guard;
 use crate::abi::{ukvm_gpa_t, UkvmHv};
 use crate::diag;
-use crate::monitor::GuestMem;
+use crate::monitor::check_range;
 
 /// Host pointer to `sz` bytes at `gpa`, or exit(1) with
-/// `file:line: Invalid guest access: gpa=0x..., sz=...`.
+/// `file:line: Invalid guest access: gpa=0x..., sz=...`. Upstream's range
+/// check only, on whichever `struct ukvm_hv` the caller passes.
 ///
 /// # Safety
 /// `hv` must point to a valid `struct ukvm_hv`; `file` is NULL or a C
@@ -24,12 +25,13 @@ pub unsafe extern "C" fn ukvm_checked_gpa_p(
     line: c_int,
 ) -> *mut c_void {
     guard("ukvm_checked_gpa_p", || {
-        if hv.is_null() {
+        // SAFETY: NULL or valid, by the caller's contract.
+        let Some(hv) = (unsafe { hv.as_ref() }) else {
             diag::die("ukvm_checked_gpa_p: NULL struct ukvm_hv");
-        }
-        // SAFETY: hv is non-NULL and valid by the caller's contract.
-        match unsafe { GuestMem::from_hv(hv) }.ptr(gpa, sz) {
-            Ok(p) => p.cast(),
+        };
+        match check_range(hv.mem_size, gpa, sz) {
+            // In range, so inside the caller's mapping.
+            Ok(()) => hv.mem.wrapping_add(gpa as usize).cast(),
             Err(e) => {
                 let file = if file.is_null() {
                     "?".into()

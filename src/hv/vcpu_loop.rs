@@ -1,28 +1,17 @@
-//! The vCPU run loop, written against two small traits so that tests can
-//! drive it with synthetic exits and no KVM.
+//! The vCPU run loop, written against two small traits and the
+//! architecture's hypercall decoder, so that tests drive it with synthetic
+//! exits and no KVM.
 //!
 //! Order per iteration, as upstream: enter the guest (EINTR retried; EFAULT
 //! is a host/guest translation fault), let registered vmexit handlers look
-//! at the exit first, then decode it: MMIO hypercalls are dispatched, HALT
-//! ends the loop with the guest's status, anything else is fatal.
+//! at the exit first, then decode it: hypercalls are dispatched, HALT ends
+//! the loop with the guest's status, anything else is fatal.
 
+use std::fmt;
 use std::io;
 
+use super::exit::{Exit, Hypercall};
 use super::Fatal;
-use crate::arch::aarch64::mmio::{self, MmioAccess};
-
-/// Why the guest stopped running, copied out of `struct kvm_run`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// KVM_EXIT_MMIO.
-    Mmio(MmioAccess),
-    /// KVM_EXIT_FAIL_ENTRY with its hardware reason.
-    FailEntry { reason: u64 },
-    /// KVM_EXIT_INTERNAL_ERROR with its suberror.
-    InternalError { suberror: u32 },
-    /// Any other exit reason.
-    Other { reason: u32 },
-}
 
 /// A failed guest entry (KVM_RUN returning -1).
 #[derive(Debug)]
@@ -62,15 +51,36 @@ pub trait Core {
     /// handled it.
     fn vmexit_handlers(&mut self) -> bool;
     /// Run hypercall `nr`; Some(status) if the guest halted.
-    fn hypercall(&mut self, nr: u64, gpa: u64) -> Option<i32>;
+    fn hypercall(&mut self, nr: u64, gpa: u64) -> Result<Option<i32>, Fatal>;
 }
 
-fn pc_or(vcpu: &mut dyn Vcpu, what: &'static str) -> Result<u64, Fatal> {
+/// What an architecture makes of an exit: None if it is no hypercall at
+/// all (an unhandled exit), else the hypercall or why it is invalid.
+pub type Decoded<E> = Option<Result<Hypercall, E>>;
+
+fn pc_or(vcpu: &mut impl Vcpu, what: &'static str) -> Result<u64, Fatal> {
     vcpu.pc().map_err(|e| Fatal::Os(what.into(), e))
 }
 
-/// Run until the guest halts (Ok(status)) or something is fatal.
-pub fn run_loop(vcpu: &mut dyn Vcpu, core: &mut dyn Core) -> Result<i32, Fatal> {
+fn unhandled(vcpu: &mut impl Vcpu, reason: u32) -> Fatal {
+    match pc_or(vcpu, "KVM: Dump PC failed after unhandled exit") {
+        Ok(pc) => Fatal::Msg(format!(
+            "KVM: unhandled exit: exit_reason=0x{reason:x}, pc=0x{pc:x}"
+        )),
+        Err(e) => e,
+    }
+}
+
+/// Run until the guest halts (Ok(status)) or something is fatal. `decode`
+/// is the architecture's hypercall decoder.
+#[inline]
+pub fn run_loop<V, C, D, E>(vcpu: &mut V, core: &mut C, decode: D) -> Result<i32, Fatal>
+where
+    V: Vcpu,
+    C: Core,
+    D: Fn(&Exit) -> Decoded<E>,
+    E: fmt::Display,
+{
     loop {
         match vcpu.run() {
             Ok(()) => {}
@@ -88,13 +98,8 @@ pub fn run_loop(vcpu: &mut dyn Vcpu, core: &mut dyn Core) -> Result<i32, Fatal> 
             continue;
         }
 
-        match vcpu.exit() {
-            Exit::Mmio(access) => {
-                let call = mmio::decode(&access).map_err(|e| Fatal::Msg(e.to_string()))?;
-                if let Some(status) = core.hypercall(call.nr, call.gpa) {
-                    return Ok(status);
-                }
-            }
+        let exit = vcpu.exit();
+        match exit {
             Exit::FailEntry { reason } => {
                 return Err(Fatal::Msg(format!(
                     "KVM: entry failure: hw_entry_failure_reason=0x{reason:x}"
@@ -105,12 +110,15 @@ pub fn run_loop(vcpu: &mut dyn Vcpu, core: &mut dyn Core) -> Result<i32, Fatal> 
                     "KVM: internal error exit: suberror=0x{suberror:x}"
                 )))
             }
-            Exit::Other { reason } => {
-                let pc = pc_or(vcpu, "KVM: Dump PC failed after unhandled exit")?;
-                return Err(Fatal::Msg(format!(
-                    "KVM: unhandled exit: exit_reason=0x{reason:x}, pc=0x{pc:x}"
-                )));
-            }
+            _ => match decode(&exit) {
+                Some(Ok(call)) => {
+                    if let Some(status) = core.hypercall(call.nr, call.gpa)? {
+                        return Ok(status);
+                    }
+                }
+                Some(Err(e)) => return Err(Fatal::Msg(e.to_string())),
+                None => return Err(unhandled(vcpu, exit.reason())),
+            },
         }
     }
 }
@@ -118,6 +126,8 @@ pub fn run_loop(vcpu: &mut dyn Vcpu, core: &mut dyn Core) -> Result<i32, Fatal> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arch::aarch64::mmio::decode_exit;
+    use crate::hv::exit::{MmioAccess, PortIo};
     use std::collections::VecDeque;
 
     /// A scripted vCPU: each step is what one `run` does.
@@ -178,9 +188,12 @@ mod tests {
                 false
             }
         }
-        fn hypercall(&mut self, nr: u64, gpa: u64) -> Option<i32> {
+        fn hypercall(&mut self, nr: u64, gpa: u64) -> Result<Option<i32>, Fatal> {
             self.calls.push((nr, gpa));
-            (nr == 10).then_some(gpa as i32)
+            if nr == 4 {
+                return Err(Fatal::Msg("Invalid guest hypercall: num=4".into()));
+            }
+            Ok((nr == 10).then_some(gpa as i32))
         }
     }
 
@@ -197,7 +210,7 @@ mod tests {
 
     fn run(steps: Vec<Result<Exit, i32>>, core: &mut Rec) -> (Result<i32, Fatal>, Script) {
         let mut v = Script::new(steps);
-        let r = run_loop(&mut v, core);
+        let r = run_loop(&mut v, core, decode_exit);
         (r, v)
     }
 
@@ -304,18 +317,47 @@ mod tests {
     }
 
     #[test]
+    fn hypercall_errors_end_the_loop() {
+        assert_eq!(
+            fatal(vec![Ok(store(0x1_0000_0020, 4, 0)), Ok(store(0x1_0000_0050, 4, 0))]),
+            "Invalid guest hypercall: num=4"
+        );
+    }
+
+    #[test]
+    fn exits_the_architecture_does_not_decode_are_unhandled() {
+        let io = Exit::Io(PortIo {
+            port: 0x501,
+            is_out: true,
+            size: 4,
+            count: 1,
+            data: [0; 8],
+        });
+        assert_eq!(
+            fatal(vec![Ok(io)]),
+            "KVM: unhandled exit: exit_reason=0x2, pc=0x100040"
+        );
+        // The same exit, decoded by x86_64's rule, is a hypercall.
+        let mut core = Rec::default();
+        let mut v = Script::new(vec![Ok(io), Ok(Exit::Io(PortIo { port: 0x50a, ..match io { Exit::Io(p) => p, _ => unreachable!() } }))]);
+        let r = run_loop(&mut v, &mut core, crate::arch::x86_64::pio::decode_exit);
+        assert_eq!(r.unwrap(), 0);
+        assert_eq!(core.calls, [(1, 0), (10, 0)]);
+    }
+
+    #[test]
     fn pc_read_failures_are_reported() {
         let mut core = Rec::default();
         let mut v = Script::new(vec![Err(libc::EFAULT)]);
         v.pc = None;
-        let e = run_loop(&mut v, &mut core).unwrap_err();
+        let e = run_loop(&mut v, &mut core, decode_exit).unwrap_err();
         assert!(
             matches!(&e, Fatal::Os(m, _) if m == "KVM: Dump PC failed after guest fault"),
             "{e:?}"
         );
         let mut v = Script::new(vec![Ok(Exit::Other { reason: 0x11 })]);
         v.pc = None;
-        let e = run_loop(&mut v, &mut core).unwrap_err();
+        let e = run_loop(&mut v, &mut core, decode_exit).unwrap_err();
         assert!(
             matches!(&e, Fatal::Os(m, _) if m == "KVM: Dump PC failed after unhandled exit"),
             "{e:?}"

@@ -1,31 +1,49 @@
-//! The core module's hypercalls: WALLTIME, PUTS and POLL.
+//! The core module's hypercalls: WALLTIME, PUTS and POLL, over checked
+//! guest memory.
 //!
-//! Each takes the guest's request through the checked accessor. Where the
-//! C monitor asserts on a failing system call, these die with a message
-//! naming the call and the error (status 1).
+//! Where the C monitor asserts on a failing system call, these return an
+//! error naming the call (the monitor then ends with status 1).
 
 use std::io;
-use std::mem::MaybeUninit;
+use std::mem::{offset_of, size_of, MaybeUninit};
+use std::panic::Location;
+
+use vm_memory::Bytes;
+use vm_memory::VolatileSlice;
 
 use crate::abi::{ukvm_gpa_t, ukvm_poll, ukvm_puts, ukvm_walltime};
-use crate::monitor::guest_mem::{GuestAccessError, GuestMem};
+use crate::error::Fatal;
+use crate::monitor::guest_mem::{GuestAccessError, GuestMem, MemError};
 
 /// Why a core hypercall failed.
 #[derive(Debug)]
 pub enum CallError {
-    Guest(GuestAccessError),
+    /// A bad guest range, and the line of ours that found it (printed the
+    /// way upstream prints `__FILE__:__LINE__`).
+    Guest(MemError, &'static Location<'static>),
+    /// A system call failed.
     Sys(&'static str, io::Error),
 }
 
-impl From<GuestAccessError> for CallError {
-    fn from(e: GuestAccessError) -> Self {
-        CallError::Guest(e)
+impl From<MemError> for CallError {
+    #[track_caller]
+    fn from(e: MemError) -> Self {
+        CallError::Guest(e, Location::caller())
     }
 }
 
-/// WALLTIME: store the real-time clock in nanoseconds since the epoch.
-pub fn walltime(mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), CallError> {
-    mem.ptr(gpa, std::mem::size_of::<ukvm_walltime>())?;
+impl CallError {
+    /// The monitor's fatal error for hypercall `what`.
+    pub fn fatal(self, what: &str) -> Fatal {
+        match self {
+            CallError::Guest(e, at) => Fatal::Msg(format!("{}:{}: {e}", at.file(), at.line())),
+            CallError::Sys(call, e) => Fatal::Os(format!("{what}: {call} failed"), e),
+        }
+    }
+}
+
+/// The real-time clock in nanoseconds since the epoch.
+fn now_nsecs() -> Result<u64, CallError> {
     let mut ts = MaybeUninit::<libc::timespec>::uninit();
     // SAFETY: clock_gettime writes one timespec through a valid pointer.
     if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, ts.as_mut_ptr()) } != 0 {
@@ -33,43 +51,56 @@ pub fn walltime(mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), CallError> {
     }
     // SAFETY: initialised by the successful call above.
     let ts = unsafe { ts.assume_init() };
-    let nsecs = (ts.tv_sec as u64)
+    Ok((ts.tv_sec as u64)
         .wrapping_mul(1_000_000_000)
-        .wrapping_add(ts.tv_nsec as u64);
-    mem.write(gpa, ukvm_walltime { nsecs })?;
+        .wrapping_add(ts.tv_nsec as u64))
+}
+
+/// WALLTIME: store the real-time clock in nanoseconds since the epoch.
+pub fn walltime(mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), CallError> {
+    let out = mem.writable(gpa, size_of::<ukvm_walltime>())?;
+    let t = ukvm_walltime { nsecs: now_nsecs()? };
+    // The slice is exactly the struct's size: this store cannot fail.
+    out.write_obj(t, 0).map_err(|_| MemError::NotWritable(GuestAccessError { gpa, size: size_of::<ukvm_walltime>() }))?;
     Ok(())
 }
 
-/// PUTS: write the guest's buffer to the monitor's standard output.
+/// PUTS: write the guest's buffer to the console with `write_some` (one
+/// write(2) each; short writes and EINTR are retried).
 pub fn puts(
     mem: &GuestMem,
     gpa: ukvm_gpa_t,
-    sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    write_some: impl FnMut(&VolatileSlice<'_>) -> io::Result<usize>,
 ) -> Result<(), CallError> {
-    let p: ukvm_puts = mem.read(gpa)?;
-    let data = mem.ptr(p.data, p.len)?;
-    // SAFETY: the accessor checked that p.len bytes at `data` are guest
-    // memory; the vCPU is stopped while we read them.
-    let bytes = unsafe { std::slice::from_raw_parts(data as *const u8, p.len) };
-    sink(bytes).map_err(|e| CallError::Sys("write", e))
+    let p: ukvm_puts = mem.read_obj(gpa)?;
+    let data = mem.readable(p.data, p.len)?;
+    crate::monitor::guest_io::write_all(&data, write_some).map_err(|e| CallError::Sys("write", e))
 }
 
-/// Write all of `buf` to file descriptor `fd`, retrying short writes and
-/// interrupted calls.
-pub fn write_all_fd(fd: libc::c_int, mut buf: &[u8]) -> io::Result<()> {
-    while !buf.is_empty() {
-        // SAFETY: buf is a valid readable slice of buf.len() bytes.
-        let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
+/// One write of `buf` to the console `fd` for PUTS. A console that is a
+/// non-blocking pipe or terminal (a parent can leave one so) takes part of
+/// a string and then refuses more with EAGAIN: wait until it takes more,
+/// rather than lose the rest.
+pub fn console_write(fd: libc::c_int, buf: &VolatileSlice<'_>) -> io::Result<usize> {
+    loop {
+        match crate::monitor::guest_io::write(fd, buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                let mut p = libc::pollfd {
+                    fd,
+                    events: libc::POLLOUT,
+                    revents: 0,
+                };
+                // SAFETY: one pollfd on the stack; no timeout.
+                if unsafe { libc::poll(&mut p, 1, -1) } < 0 {
+                    let e = io::Error::last_os_error();
+                    if e.kind() != io::ErrorKind::Interrupted {
+                        return Err(e);
+                    }
+                }
             }
-            return Err(e);
+            r => return r,
         }
-        buf = &buf[n as usize..];
     }
-    Ok(())
 }
 
 /// Split a nanosecond timeout into a timespec.
@@ -80,31 +111,30 @@ pub fn timeout_to_timespec(nsecs: u64) -> libc::timespec {
     }
 }
 
-/// Signal mask for ppoll: everything blocked except SIGINT and SIGTERM,
-/// which end the monitor.
-pub fn poll_sigmask() -> libc::sigset_t {
-    let mut set = MaybeUninit::<libc::sigset_t>::uninit();
-    // SAFETY: sigfillset initialises the set; sigdelset edits it.
-    unsafe {
-        libc::sigfillset(set.as_mut_ptr());
-        libc::sigdelset(set.as_mut_ptr(), libc::SIGTERM);
-        libc::sigdelset(set.as_mut_ptr(), libc::SIGINT);
-        set.assume_init()
-    }
+/// The poll set and signal mask POLL waits with.
+pub struct PollSet<'a> {
+    /// `fds` pollfds, which ppoll may write (`revents`).
+    pub fds: *mut libc::pollfd,
+    pub nfds: usize,
+    pub sigmask: &'a libc::sigset_t,
 }
 
 /// POLL: wait until input is ready on a registered fd or the guest's
-/// timeout passes; store the number of ready fds (0 on timeout).
-pub fn poll(mem: &GuestMem, gpa: ukvm_gpa_t, fds: &mut [libc::pollfd]) -> Result<(), CallError> {
-    let mut t: ukvm_poll = mem.read(gpa)?;
+/// timeout passes; store the number of ready fds (0 on timeout, and 0
+/// when a signal that does not end the monitor interrupts the wait).
+///
+/// # Safety
+/// `set.fds` must point to `set.nfds` pollfds that ppoll may write and
+/// that nothing else uses during the call.
+pub unsafe fn poll(mem: &GuestMem, gpa: ukvm_gpa_t, set: &PollSet<'_>) -> Result<(), CallError> {
+    let t: ukvm_poll = mem.read_obj(gpa)?;
     // Where the answer goes must be writable before the wait, not after it.
-    mem.writable_ptr(gpa, std::mem::size_of::<ukvm_poll>())?;
+    mem.writable(gpa, size_of::<ukvm_poll>())?;
     let ts = timeout_to_timespec(t.timeout_nsecs);
-    let mask = poll_sigmask();
-    // SAFETY: fds is a valid array of fds.len() pollfds; ts and mask are
-    // valid for the call's duration.
-    let rc = unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, &ts, &mask) };
-    t.ret = if rc < 0 {
+    // SAFETY: the caller guarantees fds/nfds; ts and the mask are valid for
+    // the call's duration.
+    let rc = unsafe { libc::ppoll(set.fds, set.nfds as libc::nfds_t, &ts, set.sigmask) };
+    let ret = if rc < 0 {
         let e = io::Error::last_os_error();
         // A signal that did not end the monitor: report "nothing ready";
         // the guest re-checks its clock and polls again.
@@ -115,29 +145,107 @@ pub fn poll(mem: &GuestMem, gpa: ukvm_gpa_t, fds: &mut [libc::pollfd]) -> Result
     } else {
         rc
     };
-    mem.write(gpa, t)?;
+    // Only `ret` is the monitor's to store, as upstream stores it.
+    mem.write_obj(gpa + offset_of!(ukvm_poll, ret) as u64, ret)?;
     Ok(())
+}
+
+/// The three as the monitor's own loop calls them (registered with
+/// `global::register_native` by the core module's setup).
+pub mod native {
+    use super::*;
+    use crate::monitor::global;
+    use crate::monitor::registry::poll_sigmask;
+    use crate::monitor::Monitor;
+
+    pub fn walltime(m: &Monitor, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
+        super::walltime(m.mem(), gpa).map_err(|e| e.fatal("walltime"))
+    }
+
+    /// PUTS to the monitor's stdout.
+    pub fn puts_on(mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), CallError> {
+        super::puts(mem, gpa, |s| console_write(libc::STDOUT_FILENO, s))
+    }
+
+    pub fn puts(m: &Monitor, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
+        puts_on(m.mem(), gpa).map_err(|e| e.fatal("puts"))
+    }
+
+    /// POLL on the poll set registered so far, copied (callers without a
+    /// frozen monitor only).
+    pub fn poll_collected(mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), CallError> {
+        let mut fds = global::pollfds();
+        let mask = poll_sigmask();
+        let set = PollSet {
+            fds: fds.as_mut_ptr(),
+            nfds: fds.len(),
+            sigmask: &mask,
+        };
+        // SAFETY: `fds` is a local Vec of `set.nfds` pollfds.
+        unsafe { super::poll(mem, gpa, &set) }
+    }
+
+    /// POLL on the frozen poll set, with the prebuilt mask.
+    pub fn poll(m: &Monitor, gpa: ukvm_gpa_t) -> Result<(), Fatal> {
+        let r = match m.frozen() {
+            Some(f) => {
+                let (fds, nfds) = f.pollfds();
+                let set = PollSet {
+                    fds,
+                    nfds,
+                    sigmask: f.sigmask(),
+                };
+                // SAFETY: the frozen poll set: `nfds` cells that only POLL
+                // touches, on the monitor's one thread, and ppoll runs no
+                // code of ours while it holds them.
+                unsafe { super::poll(m.mem(), gpa, &set) }
+            }
+            None => poll_collected(m.mem(), gpa),
+        };
+        r.map_err(|e| e.fatal("poll"))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::elf::protect::Protection;
+    use crate::monitor::guest_io;
+    use crate::monitor::registry::poll_sigmask;
+    use crate::monitor::Protections;
 
-    fn no_fds() -> Vec<libc::pollfd> {
-        Vec::new()
+    fn mem() -> GuestMem {
+        GuestMem::anonymous(64 << 10).unwrap()
     }
 
-    fn mem_over(buf: &mut [u8]) -> GuestMem {
-        // SAFETY: tests keep `buf` alive while using the view.
-        unsafe { GuestMem::new(buf.as_mut_ptr(), buf.len()) }
+    fn no_fds(mask: &libc::sigset_t) -> PollSet<'_> {
+        PollSet {
+            fds: std::ptr::null_mut(),
+            nfds: 0,
+            sigmask: mask,
+        }
+    }
+
+    /// 64 KiB with the page at 0x4000 read-only and the one at 0x5000 not
+    /// accessible, in the snapshot.
+    fn protected() -> GuestMem {
+        let m = mem();
+        m.set_protections(Protections::from_runs(&[
+            Protection { index: 0, start: 0x4000, len: 0x1000, prot: libc::PROT_READ },
+            Protection { index: 1, start: 0x5000, len: 0x1000, prot: libc::PROT_NONE },
+        ]));
+        m
+    }
+
+    fn put_puts(m: &GuestMem, at: u64, data: u64, len: usize) {
+        m.write_obj(at, ukvm_puts { data, len }).unwrap();
     }
 
     #[test]
     fn walltime_is_now() {
-        let mut buf = vec![0u8; 256];
-        let mem = mem_over(&mut buf);
-        walltime(&mem, 16).unwrap();
-        let ns = mem.read::<u64>(16).unwrap();
+        let m = mem();
+        walltime(&m, 16).unwrap();
+        let ns = m.read_obj::<u64>(16).unwrap();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -146,61 +254,159 @@ mod tests {
     }
 
     #[test]
-    fn walltime_outside_memory_is_refused() {
-        let mut buf = vec![0u8; 256];
-        let mem = mem_over(&mut buf);
-        assert!(matches!(walltime(&mem, 250), Err(CallError::Guest(_))));
+    fn walltime_outside_memory_or_into_text_is_refused() {
+        let m = protected();
+        let top = (64 << 10) - 6;
+        assert!(matches!(walltime(&m, top), Err(CallError::Guest(MemError::Range(_), _))));
+        assert!(matches!(walltime(&m, 0x4ff8), Err(CallError::Guest(MemError::NotWritable(_), _))));
+        assert_eq!(m.read_obj::<u64>(0x4ff8).unwrap(), 0, "nothing written");
+    }
+
+    fn collect(m: &GuestMem, gpa: u64) -> (Result<(), CallError>, Vec<u8>) {
+        let mut got = Vec::new();
+        let r = puts(m, gpa, |s| {
+            let mut b = vec![0u8; s.len()];
+            let n = s.copy_to(&mut b[..]);
+            got.extend_from_slice(&b[..n]);
+            Ok(n)
+        });
+        (r, got)
     }
 
     #[test]
     fn puts_passes_exactly_the_guest_bytes() {
-        let mut buf = vec![0u8; 256];
-        buf[100..105].copy_from_slice(b"hello");
-        buf[0..8].copy_from_slice(&100u64.to_ne_bytes());
-        buf[8..16].copy_from_slice(&5usize.to_ne_bytes());
-        let mem = mem_over(&mut buf);
-        let mut got = Vec::new();
-        puts(&mem, 0, &mut |b| {
-            got.extend_from_slice(b);
-            Ok(())
-        })
-        .unwrap();
+        let m = mem();
+        m.writable(100, 5).unwrap().copy_from(b"hello");
+        put_puts(&m, 0, 100, 5);
+        let (r, got) = collect(&m, 0);
+        r.unwrap();
         assert_eq!(got, b"hello");
     }
 
     #[test]
+    fn puts_short_writes_write_the_rest() {
+        let m = mem();
+        m.writable(0x100, 11).unwrap().copy_from(b"hello world");
+        put_puts(&m, 0, 0x100, 11);
+        let mut got = Vec::new();
+        let mut calls = 0;
+        puts(&m, 0, |s| {
+            calls += 1;
+            // Two bytes per write, and an EINTR before the third.
+            if calls == 3 {
+                return Err(io::Error::from_raw_os_error(libc::EINTR));
+            }
+            let mut b = [0u8; 2];
+            let n = s.copy_to(&mut b[..]);
+            got.extend_from_slice(&b[..n]);
+            Ok(n)
+        })
+        .unwrap();
+        assert_eq!(got, b"hello world");
+        assert_eq!(calls, 7);
+    }
+
+    #[test]
+    fn puts_short_writes_to_a_slow_pipe_reader() {
+        // A real pipe, non-blocking on the monitor's side, whose reader
+        // drains it slowly: the guest's 1 MiB does not fit in the pipe at
+        // once, so write(2) returns short, then EAGAIN until there is room.
+        let m = GuestMem::anonymous(4 << 20).unwrap();
+        let len = 1 << 20;
+        let pattern: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+        m.writable(0x1000, len).unwrap().copy_from(&pattern[..]);
+        put_puts(&m, 0, 0x1000, len);
+        let mut p = [0; 2];
+        // SAFETY: pipe writes two fds into the array.
+        assert_eq!(unsafe { libc::pipe(p.as_mut_ptr()) }, 0);
+        let (r, w) = (p[0], p[1]);
+        // SAFETY: fcntl on our own pipe's write end.
+        assert_eq!(unsafe { libc::fcntl(w, libc::F_SETFL, libc::O_NONBLOCK) }, 0);
+        let reader = std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let mut b = [0u8; 4096];
+            loop {
+                std::thread::sleep(std::time::Duration::from_micros(200));
+                // SAFETY: reading into a local buffer from our pipe.
+                let n = unsafe { libc::read(r, b.as_mut_ptr().cast(), b.len()) };
+                if n <= 0 {
+                    break;
+                }
+                out.extend_from_slice(&b[..n as usize]);
+            }
+            out
+        });
+        let mut writes = 0;
+        let mut short = 0;
+        puts(&m, 0, |s| {
+            writes += 1;
+            let n = console_write(w, s)?;
+            short += usize::from(n < s.len());
+            Ok(n)
+        })
+        .unwrap();
+        // SAFETY: closing our write end ends the reader.
+        unsafe { libc::close(w) };
+        let out = reader.join().unwrap();
+        // SAFETY: closing our read end.
+        unsafe { libc::close(r) };
+        assert!(writes > 1 && short > 0, "no short write happened: {writes} writes");
+        assert_eq!(out.len(), len);
+        assert!(out == pattern, "bytes differ");
+    }
+
+    #[test]
     fn puts_with_buffer_past_end_is_refused() {
-        let mut buf = vec![0u8; 256];
-        buf[0..8].copy_from_slice(&200u64.to_ne_bytes());
-        buf[8..16].copy_from_slice(&56usize.to_ne_bytes());
-        let mem = mem_over(&mut buf);
-        let r = puts(&mem, 0, &mut |_| panic!("must not write"));
+        let m = mem();
+        let size = 64 << 10;
+        put_puts(&m, 0, size - 56, 56);
+        let (r, got) = collect(&m, 0);
         match r {
-            Err(CallError::Guest(e)) => assert_eq!((e.gpa, e.size), (200, 56)),
+            Err(CallError::Guest(MemError::Range(e), _)) => assert_eq!((e.gpa, e.size), (size - 56, 56)),
             other => panic!("{other:?}"),
         }
+        assert!(got.is_empty());
     }
 
     #[test]
     fn puts_with_huge_length_is_refused() {
-        let mut buf = vec![0u8; 256];
-        buf[0..8].copy_from_slice(&1u64.to_ne_bytes());
-        buf[8..16].copy_from_slice(&usize::MAX.to_ne_bytes());
-        let mem = mem_over(&mut buf);
-        assert!(matches!(
-            puts(&mem, 0, &mut |_| Ok(())),
-            Err(CallError::Guest(_))
-        ));
+        let m = mem();
+        put_puts(&m, 0, 1, usize::MAX);
+        assert!(matches!(collect(&m, 0).0, Err(CallError::Guest(MemError::Range(_), _))));
+    }
+
+    #[test]
+    fn puts_from_unreadable_memory_is_refused_before_any_write() {
+        let m = protected();
+        put_puts(&m, 0, 0x4ff0, 0x20);
+        let (r, got) = collect(&m, 0);
+        assert!(matches!(r, Err(CallError::Guest(MemError::NotReadable(_), _))), "{r:?}");
+        assert!(got.is_empty());
+        put_puts(&m, 0, 0x4000, 0x10);
+        let (r, got) = collect(&m, 0);
+        r.unwrap();
+        assert_eq!(got, [0u8; 16], "read-only is readable");
+        assert!(matches!(collect(&m, 0x5000).0, Err(CallError::Guest(MemError::NotReadable(_), _))));
     }
 
     #[test]
     fn puts_write_error_is_reported() {
-        let mut buf = vec![0u8; 256];
-        let mem = mem_over(&mut buf);
-        let r = puts(&mem, 0, &mut |b| {
-            write_all_fd(-1, if b.is_empty() { b"x" } else { b })
-        });
+        let m = mem();
+        put_puts(&m, 0, 64, 3);
+        let r = puts(&m, 0, |s| guest_io::write(-1, s));
         assert!(matches!(r, Err(CallError::Sys("write", _))));
+        let f = r.unwrap_err().fatal("puts");
+        assert_eq!(f.to_string(), format!("puts: write failed: {}", io::Error::from_raw_os_error(libc::EBADF)));
+    }
+
+    #[test]
+    fn guest_errors_name_our_line() {
+        let m = mem();
+        let e = walltime(&m, 1 << 20).unwrap_err().fatal("walltime").to_string();
+        assert!(
+            e.starts_with("src/monitor/core_calls.rs:") && e.ends_with(": Invalid guest access: gpa=0x100000, sz=8"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -211,52 +417,32 @@ mod tests {
         assert_eq!(ts.tv_sec as u64, u64::MAX / 1_000_000_000);
     }
 
-    #[test]
-    fn sigmask_leaves_only_int_and_term() {
-        let m = poll_sigmask();
-        // SAFETY: sigismember reads an initialised set.
-        unsafe {
-            assert_eq!(libc::sigismember(&m, libc::SIGINT), 0);
-            assert_eq!(libc::sigismember(&m, libc::SIGTERM), 0);
-            assert_eq!(libc::sigismember(&m, libc::SIGHUP), 1);
-            assert_eq!(libc::sigismember(&m, libc::SIGALRM), 1);
-        }
+    fn put_poll(m: &GuestMem, at: u64, timeout_nsecs: u64) {
+        let t = ukvm_poll { timeout_nsecs, ret: 99, ..Default::default() };
+        m.write_obj(at, t).unwrap();
     }
 
     #[test]
     fn poll_times_out_with_zero_and_sees_ready_pipe() {
-        let mut buf = vec![0u8; 256];
-        let mem = mem_over(&mut buf);
-        mem.write(
-            0,
-            ukvm_poll {
-                timeout_nsecs: 1_000_000,
-                ret: 99,
-            },
-        )
-        .unwrap();
-        poll(&mem, 0, &mut no_fds()).unwrap();
-        assert_eq!(mem.read::<ukvm_poll>(0).unwrap().ret, 0);
+        let m = mem();
+        let mask = poll_sigmask();
+        put_poll(&m, 0, 1_000_000);
+        // SAFETY: no fds.
+        unsafe { poll(&m, 0, &no_fds(&mask)) }.unwrap();
+        assert_eq!(m.read_obj::<ukvm_poll>(0).unwrap().ret, 0);
 
         let mut p = [0; 2];
         // SAFETY: pipe writes two fds into the array.
         assert_eq!(unsafe { libc::pipe(p.as_mut_ptr()) }, 0);
-        write_all_fd(p[1], b"x").unwrap();
-        let mut fds = vec![libc::pollfd {
-            fd: p[0],
-            events: libc::POLLIN,
-            revents: 0,
-        }];
-        mem.write(
-            0,
-            ukvm_poll {
-                timeout_nsecs: 5_000_000_000,
-                ret: 99,
-            },
-        )
-        .unwrap();
-        poll(&mem, 0, &mut fds).unwrap();
-        assert_eq!(mem.read::<ukvm_poll>(0).unwrap().ret, 1);
+        // SAFETY: writing one byte from a local to our pipe.
+        assert_eq!(unsafe { libc::write(p[1], b"x".as_ptr().cast(), 1) }, 1);
+        let mut fds = [libc::pollfd { fd: p[0], events: libc::POLLIN, revents: 0 }];
+        put_poll(&m, 0, 5_000_000_000);
+        let set = PollSet { fds: fds.as_mut_ptr(), nfds: 1, sigmask: &mask };
+        // SAFETY: `fds` is a live local array of one pollfd.
+        unsafe { poll(&m, 0, &set) }.unwrap();
+        let t = m.read_obj::<ukvm_poll>(0).unwrap();
+        assert_eq!((t.ret, t.timeout_nsecs), (1, 5_000_000_000), "only ret stored");
         // SAFETY: closing fds we own.
         unsafe {
             libc::close(p[0]);
@@ -264,13 +450,54 @@ mod tests {
         }
     }
 
+    extern "C" fn on_usr1(_: libc::c_int) {}
+
     #[test]
-    fn poll_struct_outside_memory_is_refused() {
-        let mut buf = vec![0u8; 256];
-        let mem = mem_over(&mut buf);
-        assert!(matches!(
-            poll(&mem, 245, &mut no_fds()),
-            Err(CallError::Guest(_))
-        ));
+    fn poll_interrupted_by_a_signal_answers_zero() {
+        // SIGUSR1 with a handler, left open in the wait's mask: ppoll ends
+        // with EINTR, which the guest sees as "nothing ready".
+        // SAFETY: a zeroed sigaction with a handler that does nothing.
+        let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+        sa.sa_sigaction = on_usr1 as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        // SAFETY: installs a handler for SIGUSR1, which nothing else uses.
+        assert_eq!(unsafe { libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut()) }, 0);
+        let mut mask = poll_sigmask();
+        // SAFETY: editing a local, initialised set.
+        unsafe { libc::sigdelset(&mut mask, libc::SIGUSR1) };
+        let m = mem();
+        put_poll(&m, 0x40, 10_000_000_000);
+        // SAFETY: pthread_self has no preconditions.
+        let me = unsafe { libc::pthread_self() };
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = done.clone();
+        // Signal until the wait has ended: one signal could arrive before
+        // ppoll starts and be taken outside it.
+        let kicker = std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                // SAFETY: signals this test's thread, which has a handler.
+                unsafe { libc::pthread_kill(me, libc::SIGUSR1) };
+            }
+        });
+        let t0 = std::time::Instant::now();
+        // SAFETY: no fds.
+        let r = unsafe { poll(&m, 0x40, &no_fds(&mask)) };
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        kicker.join().unwrap();
+        r.unwrap();
+        assert!(t0.elapsed() < std::time::Duration::from_secs(9), "the signal did not end the wait");
+        assert_eq!(m.read_obj::<ukvm_poll>(0x40).unwrap().ret, 0);
+    }
+
+    #[test]
+    fn poll_struct_outside_memory_or_in_text_is_refused() {
+        let m = protected();
+        let mask = poll_sigmask();
+        // SAFETY: no fds.
+        let r = unsafe { poll(&m, (64 << 10) - 11, &no_fds(&mask)) };
+        assert!(matches!(r, Err(CallError::Guest(MemError::Range(_), _))));
+        // SAFETY: no fds.
+        let r = unsafe { poll(&m, 0x4010, &no_fds(&mask)) };
+        assert!(matches!(r, Err(CallError::Guest(MemError::NotWritable(_), _))), "checked before sleeping");
     }
 }

@@ -14,8 +14,21 @@ extern "C" {
     fn ukvm_rs_module_table() -> *const *mut UkvmModule;
 }
 
+/// A compiled-in module: a `struct ukvm_module` from the program's table.
+/// Only `all` makes these, so its name and callbacks are the table's,
+/// which the C API (or `module_table!`) vouches for.
+#[repr(transparent)]
+pub struct Module(UkvmModule);
+
+impl std::ops::Deref for Module {
+    type Target = UkvmModule;
+    fn deref(&self) -> &UkvmModule {
+        &self.0
+    }
+}
+
 /// The compiled-in modules, in table order.
-pub fn all() -> Vec<&'static UkvmModule> {
+pub fn all() -> Vec<&'static Module> {
     // SAFETY: a plain C function returning a static table: a
     // NULL-terminated array of pointers to static module structs.
     let mut p = unsafe { ukvm_rs_module_table() };
@@ -26,8 +39,9 @@ pub fn all() -> Vec<&'static UkvmModule> {
         if m.is_null() {
             return out;
         }
-        // SAFETY: non-NULL entries point to static module structs.
-        out.push(unsafe { &*m });
+        // SAFETY: non-NULL entries point to static module structs, which
+        // C only reads; Module is a transparent wrapper of the struct.
+        out.push(unsafe { &*m.cast_const().cast::<Module>() });
         // SAFETY: the terminator has not been reached yet.
         p = unsafe { p.add(1) };
     }
@@ -39,7 +53,7 @@ pub fn count() -> usize {
 }
 
 /// A module's name, or `(unnamed)` if it has none (a malformed module).
-pub fn name(m: &UkvmModule) -> String {
+pub fn name(m: &Module) -> String {
     if m.name.is_null() {
         return "(unnamed)".into();
     }
@@ -50,7 +64,7 @@ pub fn name(m: &UkvmModule) -> String {
 }
 
 /// A module's usage line, if it has a usage callback.
-pub fn usage(m: &UkvmModule) -> Option<String> {
+pub fn usage(m: &Module) -> Option<String> {
     let f = m.usage?;
     // SAFETY: the callback takes no arguments and returns a C string.
     let s = unsafe { f() };

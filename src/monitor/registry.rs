@@ -1,13 +1,18 @@
 //! Registration tables of the core: hypercall handlers, halt hooks, vmexit
-//! handlers and poll file descriptors, with upstream's limits and codes.
+//! handlers and poll file descriptors, with upstream's limits and codes;
+//! and `Frozen`, what they become once module setup is over.
 //!
 //! The hypercall and vmexit tables are C-visible arrays, so they are passed
 //! in; the counters and private tables live in `Registry`, which tests can
 //! instantiate freely. Every function returns 0 on success, -1 on refusal.
 
-use std::os::raw::c_int;
+use std::cell::Cell;
+use std::mem::MaybeUninit;
+use std::os::raw::{c_int, c_void};
 
-use crate::abi::{HaltFn, HypercallFn, VmexitFn, HYPERCALL_MAX};
+use crate::abi::{ukvm_gpa_t, HaltFn, HypercallFn, UkvmHv, VmexitFn, HYPERCALL_MAX};
+use crate::error::Fatal;
+use crate::monitor::state::Monitor;
 
 /// Most halt hooks that may be registered (upstream: 8).
 pub const HALT_HOOKS_MAX: usize = 8;
@@ -15,6 +20,30 @@ pub const HALT_HOOKS_MAX: usize = 8;
 /// Capacity of the C-visible vmexit table, not counting its NULL
 /// terminator. The effective limit is the number of compiled-in modules.
 pub const VMEXITS_CAPACITY: usize = 64;
+
+/// A C hypercall handler (`ukvm_hypercall_fn_t`, non-NULL).
+pub type CHypercall = unsafe extern "C" fn(*mut UkvmHv, ukvm_gpa_t);
+/// A C vmexit handler (`ukvm_vmexit_fn_t`, non-NULL).
+pub type CVmexit = unsafe extern "C" fn(*mut UkvmHv) -> c_int;
+/// A C halt hook (`ukvm_halt_fn_t`, non-NULL).
+pub type CHaltHook = unsafe extern "C" fn(*mut UkvmHv, c_int, *mut c_void);
+
+/// A hypercall handler written in Rust, called by the monitor's own loop
+/// with the monitor itself; its error goes up to `main`, which prints it
+/// and exits.
+pub type NativeFn = fn(&Monitor, ukvm_gpa_t) -> Result<(), Fatal>;
+
+/// What the monitor calls for one hypercall number.
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// Nothing registered.
+    None,
+    /// A C handler (`ukvm_core_hypercalls[nr]`), called with `hv`.
+    C(CHypercall),
+    /// A Rust handler registered with its C entry point: called directly
+    /// while `ukvm_core_hypercalls[nr]` still holds that entry point.
+    Native(NativeFn),
+}
 
 /// Register `f` for hypercall `nr` in `table`. Refused: `nr` outside
 /// `0..UKVM_HYPERCALL_MAX` (negative numbers included), a slot already
@@ -30,7 +59,8 @@ pub fn register_hypercall(table: &mut [HypercallFn], nr: c_int, f: HypercallFn) 
     0
 }
 
-/// Counters and private tables of the core.
+/// Counters and private tables of the core, collected while modules set
+/// up.
 #[derive(Debug)]
 pub struct Registry {
     module_count: usize,
@@ -38,6 +68,7 @@ pub struct Registry {
     n_halt_hooks: usize,
     n_vmexits: usize,
     pollfds: Vec<libc::pollfd>,
+    native: [Option<(CHypercall, NativeFn)>; HYPERCALL_MAX],
 }
 
 impl Registry {
@@ -50,6 +81,15 @@ impl Registry {
             n_halt_hooks: 0,
             n_vmexits: 0,
             pollfds: Vec::new(),
+            native: [None; HYPERCALL_MAX],
+        }
+    }
+
+    /// Remember that the C handler `c` of hypercall `nr` (registered in
+    /// the C table by the caller) has the Rust equivalent `native`.
+    pub fn register_native(&mut self, nr: usize, c: CHypercall, native: NativeFn) {
+        if let Some(slot) = self.native.get_mut(nr) {
+            *slot = Some((c, native));
         }
     }
 
@@ -98,9 +138,107 @@ impl Registry {
         0
     }
 
-    /// A copy of the poll set, for one call of ppoll.
+    /// The poll set (a copy, for callers outside a frozen monitor).
     pub fn pollfds(&self) -> Vec<libc::pollfd> {
         self.pollfds.clone()
+    }
+
+    /// What the monitor runs with: this registry's hooks and fds, and the
+    /// hypercall and vmexit tables as they are now.
+    pub fn freeze(&self, hypercalls: [HypercallFn; HYPERCALL_MAX], vmexits: &[VmexitFn]) -> Frozen {
+        let handlers = std::array::from_fn(|nr| match (hypercalls[nr], self.native[nr]) {
+            (None, _) => Handler::None,
+            (Some(c), Some((registered, native))) if c as usize == registered as usize => {
+                Handler::Native(native)
+            }
+            (Some(c), _) => Handler::C(c),
+        });
+        Frozen {
+            hypercalls: handlers,
+            vmexits: vmexits.iter().map_while(|f| *f).collect(),
+            halt_hooks: self.halt_hooks().iter().flatten().copied().collect(),
+            pollfds: self.pollfds.iter().copied().map(Cell::new).collect(),
+            sigmask: poll_sigmask(),
+        }
+    }
+}
+
+/// Signal mask for ppoll: everything blocked except SIGINT and SIGTERM,
+/// which end the monitor.
+pub fn poll_sigmask() -> libc::sigset_t {
+    let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: sigfillset initialises the set; sigdelset edits it.
+    unsafe {
+        libc::sigfillset(set.as_mut_ptr());
+        libc::sigdelset(set.as_mut_ptr(), libc::SIGTERM);
+        libc::sigdelset(set.as_mut_ptr(), libc::SIGINT);
+        set.assume_init()
+    }
+}
+
+/// The registrations once module setup is over, as the running monitor
+/// reads them: no lock, copy or allocation per exit or hypercall.
+pub struct Frozen {
+    hypercalls: [Handler; HYPERCALL_MAX],
+    vmexits: Box<[CVmexit]>,
+    halt_hooks: Box<[CHaltHook]>,
+    /// ppoll writes `revents` back, hence cells (same layout as pollfd).
+    pollfds: Box<[Cell<libc::pollfd>]>,
+    sigmask: libc::sigset_t,
+}
+
+impl std::fmt::Debug for Frozen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Frozen")
+            .field(
+                "hypercalls",
+                &self.hypercalls.iter().filter(|h| !matches!(h, Handler::None)).count(),
+            )
+            .field("vmexits", &self.vmexits.len())
+            .field("halt_hooks", &self.halt_hooks.len())
+            .field("pollfds", &self.pollfds.len())
+            .finish()
+    }
+}
+
+impl Frozen {
+    /// The handler of hypercall `nr` (`Handler::None` out of range too).
+    #[inline]
+    pub fn hypercall(&self, nr: u64) -> Handler {
+        usize::try_from(nr)
+            .ok()
+            .and_then(|i| self.hypercalls.get(i))
+            .copied()
+            .unwrap_or(Handler::None)
+    }
+
+    /// The vmexit handlers in registration order.
+    #[inline]
+    pub fn vmexits(&self) -> &[CVmexit] {
+        &self.vmexits
+    }
+
+    /// The halt hooks in registration order.
+    pub fn halt_hooks(&self) -> &[CHaltHook] {
+        &self.halt_hooks
+    }
+
+    /// The poll set, for ppoll: pointer and count. The cells let ppoll
+    /// write `revents` through a shared reference.
+    pub fn pollfds(&self) -> (*mut libc::pollfd, usize) {
+        // Cell<pollfd> has pollfd's layout; Cell::as_ptr of the first
+        // element is valid for the whole slice.
+        (self.pollfds.as_ptr().cast::<libc::pollfd>().cast_mut(), self.pollfds.len())
+    }
+
+    /// The fds of the poll set, in registration order.
+    pub fn poll_fds(&self) -> Vec<c_int> {
+        self.pollfds.iter().map(|p| p.get().fd).collect()
+    }
+
+    /// The prebuilt ppoll signal mask.
+    pub fn sigmask(&self) -> &libc::sigset_t {
+        &self.sigmask
     }
 }
 
@@ -202,5 +340,60 @@ mod tests {
         let fds = r.pollfds();
         assert_eq!(fds.iter().map(|p| p.fd).collect::<Vec<_>>(), vec![5, 6]);
         assert!(fds.iter().all(|p| p.events == libc::POLLIN));
+    }
+
+    #[test]
+    fn frozen_keeps_order_and_stops_at_the_terminator() {
+        let mut r = Registry::new(4);
+        let mut vt = [None; 5];
+        let mut ht = [None; HYPERCALL_MAX];
+        assert_eq!(register_hypercall(&mut ht, 3, Some(hc_b)), 0);
+        assert_eq!(r.register_vmexit(&mut vt, Some(vx)), 0);
+        assert_eq!(r.register_halt_hook(Some(hook)), 0);
+        assert_eq!(r.register_halt_hook(Some(hook)), 0);
+        assert_eq!(r.register_pollfd(9), 0);
+        // A stray entry after the terminator is not a handler.
+        vt[2] = Some(vx);
+        let f = r.freeze(ht, &vt);
+        assert_eq!(f.vmexits().len(), 1);
+        assert_eq!(f.halt_hooks().len(), 2);
+        assert_eq!(f.poll_fds(), vec![9]);
+        assert!(matches!(f.hypercall(3), Handler::C(h) if h as usize == hc_b as CHypercall as usize));
+        assert!(matches!(f.hypercall(2), Handler::None));
+        assert!(matches!(f.hypercall(u64::MAX), Handler::None));
+        let (p, n) = f.pollfds();
+        // SAFETY: p points to n pollfds owned by `f`.
+        assert_eq!((n, unsafe { (*p).fd }), (1, 9));
+    }
+
+    fn native_a(_: &Monitor, _: u64) -> Result<(), Fatal> {
+        Ok(())
+    }
+
+    #[test]
+    fn native_handlers_only_while_their_c_entry_is_in_the_table() {
+        let mut r = Registry::new(1);
+        let mut ht = [None; HYPERCALL_MAX];
+        assert_eq!(register_hypercall(&mut ht, 1, Some(hc_a)), 0);
+        r.register_native(1, hc_a, native_a);
+        r.register_native(2, hc_a, native_a);
+        assert_eq!(register_hypercall(&mut ht, 2, Some(hc_b)), 0);
+        r.register_native(usize::MAX, hc_a, native_a);
+        let f = r.freeze(ht, &[]);
+        assert!(matches!(f.hypercall(1), Handler::Native(_)));
+        assert!(matches!(f.hypercall(2), Handler::C(_)), "someone else's handler in the C table");
+        assert!(matches!(f.hypercall(3), Handler::None));
+    }
+
+    #[test]
+    fn sigmask_leaves_only_int_and_term() {
+        let m = poll_sigmask();
+        // SAFETY: sigismember reads an initialised set.
+        unsafe {
+            assert_eq!(libc::sigismember(&m, libc::SIGINT), 0);
+            assert_eq!(libc::sigismember(&m, libc::SIGTERM), 0);
+            assert_eq!(libc::sigismember(&m, libc::SIGHUP), 1);
+            assert_eq!(libc::sigismember(&m, libc::SIGALRM), 1);
+        }
     }
 }

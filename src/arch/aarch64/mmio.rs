@@ -3,35 +3,10 @@
 //! A hypercall is a 32-bit store of a guest physical address into the
 //! window slot `MMIO_BASE + nr * 8`. Anything else is an invalid access.
 
-use super::layout::{hypercall_address, HYPERCALL_HALT, HYPERCALL_MAX, HYPERCALL_SHIFT, MMIO_BASE};
+use super::layout::{hypercall_address, HYPERCALL_MAX, HYPERCALL_SHIFT, MMIO_BASE};
+use crate::hv::exit::{Exit, Hypercall, MmioAccess};
+use crate::hv::vcpu_loop::Decoded;
 use std::fmt;
-
-/// An MMIO exit as KVM reports it (copied out of `kvm_run.mmio`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MmioAccess {
-    pub addr: u64,
-    pub is_write: bool,
-    /// Access size in bytes (1, 2, 4 or 8).
-    pub len: u32,
-    /// Stored bytes, little-endian, `len` of them meaningful.
-    pub data: [u8; 8],
-}
-
-/// A decoded hypercall.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hypercall {
-    /// Hypercall number (slot in the window); always below HYPERCALL_MAX.
-    pub nr: u64,
-    /// The argument: a 32-bit guest physical address.
-    pub gpa: u64,
-}
-
-impl Hypercall {
-    /// Whether this is the HALT hypercall.
-    pub fn is_halt(&self) -> bool {
-        self.nr == HYPERCALL_HALT
-    }
-}
 
 /// Why an MMIO exit is not a hypercall; messages are upstream's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +31,15 @@ impl fmt::Display for MmioError {
 }
 
 impl std::error::Error for MmioError {}
+
+/// The architecture's hypercall decoder for the run loop: MMIO exits are
+/// hypercalls (or invalid ones); any other exit is not.
+pub fn decode_exit(exit: &Exit) -> Decoded<MmioError> {
+    match exit {
+        Exit::Mmio(a) => Some(decode(a)),
+        _ => None,
+    }
+}
 
 /// Decode an MMIO exit. Addresses inside a slot but not at its start
 /// decode to that slot's number, as upstream does.
@@ -100,7 +84,7 @@ mod tests {
             })
         );
         let h = decode(&store(0x1_0000_0050, 4, 0xffff_fff0)).unwrap();
-        assert!(h.is_halt());
+        assert_eq!(h.nr, super::super::layout::HYPERCALL_HALT);
         assert_eq!(h.gpa, 0xffff_fff0);
         assert_eq!(
             decode(&store(0x1_0000_0000, 4, 7)),
@@ -119,7 +103,7 @@ mod tests {
     #[test]
     fn unaligned_slot_addresses_take_the_slot_number() {
         assert_eq!(decode(&store(0x1_0000_0054, 4, 1)).unwrap().nr, 10);
-        assert!(!decode(&store(0x1_0000_0048, 4, 1)).unwrap().is_halt());
+        assert_eq!(decode(&store(0x1_0000_0048, 4, 1)).unwrap().nr, 9);
     }
 
     #[test]
@@ -150,6 +134,13 @@ mod tests {
             .to_string(),
             "Invalid guest mmio access: mmio=0x100000010 len=8"
         );
+    }
+
+    #[test]
+    fn only_mmio_exits_are_hypercalls() {
+        let e = Exit::Mmio(store(0x1_0000_0010, 4, 5));
+        assert_eq!(decode_exit(&e), Some(Ok(Hypercall { nr: 2, gpa: 5 })));
+        assert_eq!(decode_exit(&Exit::Other { reason: 2 }), None);
     }
 
     #[test]
