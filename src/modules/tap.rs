@@ -1,20 +1,26 @@
 //! The host side of the net module: attach to an existing tap interface
-//! (or take an inherited descriptor) and move one frame per system call.
+//! (or take an inherited descriptor) and move one frame per system call,
+//! straight between the descriptor and guest memory.
 
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
+use vm_memory::VolatileSlice;
+
 use super::net_opts::NetTarget;
+use crate::monitor::guest_io;
 
 /// One frame in, one frame out; the net hypercalls use nothing else, so
-/// tests and embedders can supply their own.
-pub trait FrameIo: Send + Sync {
-    /// Send one frame; the number of bytes taken.
-    fn send(&self, frame: &[u8]) -> io::Result<usize>;
+/// tests and embedders can supply their own. Frames are guest memory, as
+/// the monitor's `VolatileSlice`s (the guest may change those bytes at any
+/// time: never take them as a Rust slice).
+pub trait FrameIo {
+    /// Send `frame` as one frame; the number of bytes taken.
+    fn send(&self, frame: &VolatileSlice<'_>) -> io::Result<usize>;
     /// Receive one frame into `buf`; the frame's full length, which may be
     /// larger than `buf` when the frame was cut (taps do that).
-    fn recv(&self, buf: &mut [u8]) -> io::Result<usize>;
+    fn recv(&self, buf: &VolatileSlice<'_>) -> io::Result<usize>;
     /// The descriptor to register for POLL, if any.
     fn poll_fd(&self) -> Option<RawFd>;
 }
@@ -131,28 +137,23 @@ impl Tap {
     }
 }
 
-fn retry(mut f: impl FnMut() -> isize) -> io::Result<usize> {
+/// `f` again while it fails with EINTR.
+fn retry(mut f: impl FnMut() -> io::Result<usize>) -> io::Result<usize> {
     loop {
-        let n = f();
-        if n >= 0 {
-            return Ok(n as usize);
-        }
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
+        match f() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            r => return r,
         }
     }
 }
 
 impl FrameIo for Tap {
-    fn send(&self, frame: &[u8]) -> io::Result<usize> {
-        // SAFETY: frame is a valid slice for the call.
-        retry(|| unsafe { libc::write(self.raw_fd(), frame.as_ptr().cast(), frame.len()) })
+    fn send(&self, frame: &VolatileSlice<'_>) -> io::Result<usize> {
+        retry(|| guest_io::write(self.raw_fd(), frame))
     }
 
-    fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        // SAFETY: buf is a valid writable slice for the call.
-        retry(|| unsafe { libc::read(self.raw_fd(), buf.as_mut_ptr().cast(), buf.len()) })
+    fn recv(&self, buf: &VolatileSlice<'_>) -> io::Result<usize> {
+        retry(|| guest_io::read(self.raw_fd(), buf))
     }
 
     fn poll_fd(&self) -> Option<RawFd> {
