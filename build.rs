@@ -1,7 +1,6 @@
 //! Build script: generates the Rust view of include/ukvm_guest.h with
 //! bindgen (for the target architecture), and compiles the module-table
-//! lookup (src/ffi/default_modules.c) and the libc program-name setter
-//! (src/ffi/progname.c).
+//! lookup (src/ffi/default_modules.c).
 
 use std::env;
 use std::path::PathBuf;
@@ -18,7 +17,6 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=include");
     println!("cargo:rerun-if-changed=src/ffi/default_modules.c");
-    println!("cargo:rerun-if-changed=src/ffi/progname.c");
 
     let arch = env::var("CARGO_CFG_TARGET_ARCH").expect("cargo sets CARGO_CFG_TARGET_ARCH");
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -59,7 +57,6 @@ fn main() {
 
     cc::Build::new()
         .file("src/ffi/default_modules.c")
-        .file("src/ffi/progname.c")
         .include("include")
         .warnings(true)
         .extra_warnings(true)

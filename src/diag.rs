@@ -5,21 +5,25 @@
 //! calls exit(3), which flushes C stdio that C modules may have buffered.
 //! We call the same libc functions so output and exit behaviour match.
 
+use std::cell::UnsafeCell;
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int};
 
 extern "C" {
     fn errx(eval: c_int, fmt: *const c_char, ...) -> !;
     fn warnx(fmt: *const c_char, ...);
-    /// src/ffi/progname.c: set libc's program name (the prefix above).
-    fn ukvm_rs_set_progname(name: *mut c_char);
+    /// libc's program name, the prefix above (glibc and musl set it from
+    /// argv[0]). A C global that libc reads: hence a cell, written once.
+    static program_invocation_short_name: UnsafeCell<*const c_char>;
 }
 
 /// Use `name` as the `prog` of every later diagnostic (libc keeps the
 /// pointer: a static string).
 pub fn set_prog_name(name: &'static CStr) {
-    // SAFETY: a static NUL-terminated string; libc only reads it.
-    unsafe { ukvm_rs_set_progname(name.as_ptr().cast_mut()) }
+    // SAFETY: libc's `char *program_invocation_short_name`; the monitor sets
+    // it once, at start-up on its one thread, before any diagnostic, to a
+    // static NUL-terminated string that libc only reads.
+    unsafe { program_invocation_short_name.get().write(name.as_ptr()) }
 }
 
 fn to_cstring(msg: &str) -> CString {
