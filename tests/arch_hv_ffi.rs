@@ -85,7 +85,9 @@ fn more_than_the_architectures_maximum_is_fatal() {
     let o = run(&format!("mem_size:{over}"));
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        text(&o.stderr).contains(&format!(": guest memory size {over} bytes exceeds the max size {MAX} bytes")),
+        text(&o.stderr).contains(&format!(
+            ": guest memory size {over} bytes exceeds the max size {MAX} bytes"
+        )),
         "{}",
         text(&o.stderr)
     );
@@ -142,8 +144,20 @@ fn spawn(argv: &[&str], sigpipe_default: bool, close_reader: bool) -> (i32, Stri
             libc::close(p[0]);
         }
         let mut pid = 0;
-        let rc = libc::posix_spawn(&mut pid, path.as_ptr(), &fa, &at, ptrs.as_ptr(), env.as_ptr());
-        assert_eq!(rc, 0, "posix_spawn: {}", std::io::Error::from_raw_os_error(rc));
+        let rc = libc::posix_spawn(
+            &mut pid,
+            path.as_ptr(),
+            &fa,
+            &at,
+            ptrs.as_ptr(),
+            env.as_ptr(),
+        );
+        assert_eq!(
+            rc,
+            0,
+            "posix_spawn: {}",
+            std::io::Error::from_raw_os_error(rc)
+        );
         libc::posix_spawn_file_actions_destroy(&mut fa);
         libc::posix_spawnattr_destroy(&mut at);
         libc::close(p[1]);
@@ -170,7 +184,10 @@ fn a_monitor_without_argv0_calls_itself_ukvm_bin() {
     // argc 0 (Linux since 5.18 passes one empty argument instead): the
     // command line is read before any VM exists, so this host can run it.
     let (status, err) = spawn(&[], false, false);
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 1, "status {status:#x}; {err}");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 1,
+        "status {status:#x}; {err}"
+    );
     assert!(
         err.starts_with("ukvm-bin: Missing KERNEL operand\nusage: ukvm-bin [ CORE OPTIONS ] [ MODULE OPTIONS ] [ -- ] KERNEL [ ARGS ]\n"),
         "{err}"
@@ -178,7 +195,10 @@ fn a_monitor_without_argv0_calls_itself_ukvm_bin() {
     // The same with an argv[0]: its basename.
     let (status, err) = spawn(&["/some/where/mon"], false, false);
     assert_eq!(libc::WEXITSTATUS(status), 1);
-    assert!(err.starts_with("mon: Missing KERNEL operand\nusage: mon [ CORE"), "{err}");
+    assert!(
+        err.starts_with("mon: Missing KERNEL operand\nusage: mon [ CORE"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -188,7 +208,13 @@ fn a_monitor_leaves_sigpipe_as_inherited() {
     // ignored (as inherited here), the write fails and the status is the
     // usage's 1.
     let (status, _) = spawn(&["ukvm-bin", "--help"], true, true);
-    assert!(libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGPIPE, "status {status:#x}");
+    assert!(
+        libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGPIPE,
+        "status {status:#x}"
+    );
     let (status, _) = spawn(&["ukvm-bin", "--help"], false, true);
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 1, "status {status:#x}");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 1,
+        "status {status:#x}"
+    );
 }

@@ -44,7 +44,9 @@ pub unsafe extern "C" fn ukvm_elf_load(
         p_end.write(0);
     }
     if mem_size > isize::MAX as usize {
-        diag::die(&format!("{shown}: guest memory size {mem_size:#x} is too large"));
+        diag::die(&format!(
+            "{shown}: guest memory size {mem_size:#x} is too large"
+        ));
     }
     // SAFETY: forwarded from our caller (see # Safety).
     match guard("ukvm_elf_load", || unsafe {

@@ -138,7 +138,10 @@ pub fn host_writable(gpa: u64, len: u64) -> bool {
 pub fn host_page_size() -> u64 {
     // SAFETY: sysconf has no memory-safety preconditions.
     let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    u64::try_from(n).ok().filter(|p| p.is_power_of_two()).unwrap_or(4096)
+    u64::try_from(n)
+        .ok()
+        .filter(|p| p.is_power_of_two())
+        .unwrap_or(4096)
 }
 
 /// Apply the protections of `segments` to the host mapping of guest memory.
@@ -255,7 +258,10 @@ mod tests {
         ];
         assert_eq!(
             plan(&segs, 0x10000),
-            vec![run(0, 0x100000, 0x10000, R | W | X), run(2, 0x110000, 0x10000, R | W)]
+            vec![
+                run(0, 0x100000, 0x10000, R | W | X),
+                run(2, 0x110000, 0x10000, R | W)
+            ]
         );
     }
 
@@ -296,8 +302,14 @@ mod tests {
             .expect("data mapping listed");
         assert!(line.contains(" rw-p "), "{line}");
         let page = page as u64;
-        assert!(!host_writable(page, 1) && !host_writable(0, page + 1) && !host_writable(2 * page - 1, 2));
-        assert!(host_writable(0, page) && host_writable(2 * page, 100) && host_writable(5 * page, page));
+        assert!(
+            !host_writable(page, 1)
+                && !host_writable(0, page + 1)
+                && !host_writable(2 * page - 1, 2)
+        );
+        assert!(
+            host_writable(0, page) && host_writable(2 * page, 100) && host_writable(5 * page, page)
+        );
         // SAFETY: unmapping our own mapping.
         unsafe { libc::munmap(mem, size) };
     }
@@ -309,6 +321,16 @@ mod tests {
         let mut buf = vec![0u8; 16];
         // SAFETY: the range check fails before any mprotect call.
         let err = unsafe { apply(buf.as_mut_ptr(), page - 1, &segs) }.unwrap_err();
-        assert!(matches!(err, ElfError::Protect { index: 0, gpa: 0, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                ElfError::Protect {
+                    index: 0,
+                    gpa: 0,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }

@@ -8,7 +8,10 @@
 use std::os::raw::c_int;
 
 use super::guard;
-use crate::abi::{ukvm_gpa_t, UkvmHv, UkvmModule, UKVM_HYPERCALL_POLL, UKVM_HYPERCALL_PUTS, UKVM_HYPERCALL_WALLTIME};
+use crate::abi::{
+    ukvm_gpa_t, UkvmHv, UkvmModule, UKVM_HYPERCALL_POLL, UKVM_HYPERCALL_PUTS,
+    UKVM_HYPERCALL_WALLTIME,
+};
 use crate::diag;
 use crate::monitor::core_calls::{self, native, CallError};
 use crate::monitor::registry::{CHypercall, NativeFn};
@@ -76,12 +79,16 @@ unsafe extern "C" fn c_walltime(hv: *mut UkvmHv, gpa: ukvm_gpa_t) {
 
 unsafe extern "C" fn c_puts(hv: *mut UkvmHv, gpa: ukvm_gpa_t) {
     // SAFETY: as above.
-    guard("puts hypercall", || unsafe { c_entry(hv, gpa, "puts", native::puts, native::puts_on) })
+    guard("puts hypercall", || unsafe {
+        c_entry(hv, gpa, "puts", native::puts, native::puts_on)
+    })
 }
 
 unsafe extern "C" fn c_poll(hv: *mut UkvmHv, gpa: ukvm_gpa_t) {
     // SAFETY: as above.
-    guard("poll hypercall", || unsafe { c_entry(hv, gpa, "poll", native::poll, native::poll_collected) })
+    guard("poll hypercall", || unsafe {
+        c_entry(hv, gpa, "poll", native::poll, native::poll_collected)
+    })
 }
 
 /// A view of a C caller's guest memory, with the protections the kernel

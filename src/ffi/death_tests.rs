@@ -37,7 +37,10 @@ fn run_case_status(name: &str, body: impl FnOnce()) -> Option<(std::process::Exi
         .env(CASE_ENV, name)
         .output()
         .expect("spawn test binary");
-    Some((out.status, String::from_utf8_lossy(&out.stderr).into_owned()))
+    Some((
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
 }
 
 fn expect_death(name: &str, body: impl FnOnce(), msg: &str) {
@@ -296,7 +299,9 @@ fn global_tables_freeze_into_the_installed_monitor() {
             .install()
             .unwrap();
         assert!(std::ptr::eq(Monitor::from_hv(m.hv_ptr()).unwrap(), m));
-        assert!(Monitor::new(GuestMem::anonymous(4096).unwrap(), None).install().is_err());
+        assert!(Monitor::new(GuestMem::anonymous(4096).unwrap(), None)
+            .install()
+            .is_err());
         let f = m.freeze();
         assert_eq!(f.poll_fds(), vec![0]);
         assert_eq!(f.vmexits().len(), 1);
@@ -317,7 +322,10 @@ fn global_tables_freeze_into_the_installed_monitor() {
     });
     if let Some((code, err)) = r {
         assert_eq!(code, Some(0), "child failed:\n{err}");
-        assert!(err.contains("ukvm_core_register_hypercall: called after module setup; refused"), "{err}");
+        assert!(
+            err.contains("ukvm_core_register_hypercall: called after module setup; refused"),
+            "{err}"
+        );
     }
 }
 

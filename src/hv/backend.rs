@@ -25,7 +25,7 @@ mod imp {
     use crate::hv::exit::Exit;
     use crate::hv::vcpu_loop::{run_loop, Core, RunError, Vcpu};
     use crate::hv::Backend;
-    use crate::monitor::{GuestMem, HypercallOutcome, Protections};
+    use crate::monitor::{GuestMem, HypercallOutcome};
 
     pub fn create(mem_size: usize) -> Result<Box<Monitor>, Fatal> {
         let backend = Backend::open()?;
@@ -42,10 +42,8 @@ mod imp {
     }
 
     pub fn vcpu_init(m: &Monitor, entry: u64, kernel_end: u64) -> Result<u64, Fatal> {
-        // The protections the kernel's load left (read back, or as the
-        // loader planned them).
-        m.mem()
-            .refresh_protections(|| m.loader_protections().unwrap_or_else(Protections::none));
+        // The memory's snapshot is the loader's plan here (recorded by the
+        // load): boot data must not land in the kernel's read-only pages.
         arch::vcpu::configure(backend(m)?, m.mem(), entry, kernel_end)
     }
 

@@ -209,11 +209,15 @@ mod read {
             // Data past the mapped area is not read.
             a.run.__bindgen_anon_1.io.data_offset = size as u64 - 2;
             // SAFETY: as above.
-            let Exit::Io(p) = (unsafe { read_exit(&a.run, size) }) else { panic!() };
+            let Exit::Io(p) = (unsafe { read_exit(&a.run, size) }) else {
+                panic!()
+            };
             assert_eq!(p.data[2..], [0; 6]);
             a.run.__bindgen_anon_1.io.data_offset = u64::MAX;
             // SAFETY: as above.
-            let Exit::Io(p) = (unsafe { read_exit(&a.run, size) }) else { panic!() };
+            let Exit::Io(p) = (unsafe { read_exit(&a.run, size) }) else {
+                panic!()
+            };
             assert_eq!(p.data, [0; 8]);
         }
 
@@ -223,7 +227,9 @@ mod read {
                 exit_reason: KVM_EXIT_FAIL_ENTRY,
                 ..Default::default()
             };
-            run.__bindgen_anon_1.fail_entry.hardware_entry_failure_reason = 0x42;
+            run.__bindgen_anon_1
+                .fail_entry
+                .hardware_entry_failure_reason = 0x42;
             assert_eq!(read(&run), Exit::FailEntry { reason: 0x42 });
             let mut run = kvm_run {
                 exit_reason: KVM_EXIT_INTERNAL_ERROR,
@@ -244,7 +250,10 @@ mod read {
             assert_eq!(KVM_EXIT_IO, kvm_bindings::KVM_EXIT_IO);
             assert_eq!(KVM_EXIT_MMIO, kvm_bindings::KVM_EXIT_MMIO);
             assert_eq!(KVM_EXIT_FAIL_ENTRY, kvm_bindings::KVM_EXIT_FAIL_ENTRY);
-            assert_eq!(KVM_EXIT_INTERNAL_ERROR, kvm_bindings::KVM_EXIT_INTERNAL_ERROR);
+            assert_eq!(
+                KVM_EXIT_INTERNAL_ERROR,
+                kvm_bindings::KVM_EXIT_INTERNAL_ERROR
+            );
             assert_eq!(u32::from(KVM_EXIT_IO_OUT), kvm_bindings::KVM_EXIT_IO_OUT);
         }
     }

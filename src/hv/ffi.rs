@@ -17,7 +17,8 @@ fn or_exit<T>(r: Result<T, Fatal>) -> T {
 
 /// The installed monitor, if `hv` is its; else an error naming `entry`.
 fn monitor(hv: *mut UkvmHv, entry: &str) -> Result<&'static Monitor, Fatal> {
-    Monitor::from_hv(hv).ok_or_else(|| Fatal::Msg(format!("{entry}: not the hv returned by ukvm_hv_init")))
+    Monitor::from_hv(hv)
+        .ok_or_else(|| Fatal::Msg(format!("{entry}: not the hv returned by ukvm_hv_init")))
 }
 
 /// Round `*mem_size` to what the guest will get, warning when it changes
@@ -72,7 +73,11 @@ pub unsafe extern "C" fn ukvm_hv_vcpu_init(
         }
         let m = or_exit(monitor(hv, "ukvm_hv_vcpu_init"));
         let gpa = or_exit(backend::vcpu_init(m, gpa_ep, gpa_kend));
-        let p = m.mem().host_base().wrapping_add(gpa as usize).cast::<c_char>();
+        let p = m
+            .mem()
+            .host_base()
+            .wrapping_add(gpa as usize)
+            .cast::<c_char>();
         // SAFETY: caller guarantees `cmdline` is a valid char **.
         unsafe { *cmdline = p };
     })

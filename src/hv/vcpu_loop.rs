@@ -319,7 +319,10 @@ mod tests {
     #[test]
     fn hypercall_errors_end_the_loop() {
         assert_eq!(
-            fatal(vec![Ok(store(0x1_0000_0020, 4, 0)), Ok(store(0x1_0000_0050, 4, 0))]),
+            fatal(vec![
+                Ok(store(0x1_0000_0020, 4, 0)),
+                Ok(store(0x1_0000_0050, 4, 0))
+            ]),
             "Invalid guest hypercall: num=4"
         );
     }
@@ -339,7 +342,16 @@ mod tests {
         );
         // The same exit, decoded by x86_64's rule, is a hypercall.
         let mut core = Rec::default();
-        let mut v = Script::new(vec![Ok(io), Ok(Exit::Io(PortIo { port: 0x50a, ..match io { Exit::Io(p) => p, _ => unreachable!() } }))]);
+        let mut v = Script::new(vec![
+            Ok(io),
+            Ok(Exit::Io(PortIo {
+                port: 0x50a,
+                ..match io {
+                    Exit::Io(p) => p,
+                    _ => unreachable!(),
+                }
+            })),
+        ]);
         let r = run_loop(&mut v, &mut core, crate::arch::x86_64::pio::decode_exit);
         assert_eq!(r.unwrap(), 0);
         assert_eq!(core.calls, [(1, 0), (10, 0)]);

@@ -123,7 +123,9 @@ mod tests {
     }
 
     fn native(m: &Monitor, gpa: u64) -> Result<(), Fatal> {
-        m.mem().write_obj::<u64>(gpa, 0x5eed).map_err(|e| Fatal::Msg(e.to_string()))
+        m.mem()
+            .write_obj::<u64>(gpa, 0x5eed)
+            .map_err(|e| Fatal::Msg(e.to_string()))
     }
 
     fn frozen(vmexits: &[Option<unsafe extern "C" fn(*mut UkvmHv) -> c_int>]) -> Frozen {
@@ -151,12 +153,18 @@ mod tests {
     fn c_handlers_get_the_monitors_hv_and_native_ones_the_monitor() {
         let m = monitor(&[]);
         // SAFETY: test handlers and hooks accept any hv.
-        assert_eq!(unsafe { m.hypercall(2, 0x42) }.unwrap(), HypercallOutcome::Continue);
+        let out = unsafe { m.hypercall(2, 0x42) };
+        assert_eq!(out.unwrap(), HypercallOutcome::Continue);
         assert_eq!(SEEN.with(Cell::get), (m.hv_ptr() as usize, 0x42));
         // SAFETY: as above.
-        assert_eq!(unsafe { m.hypercall(3, 0x100) }.unwrap(), HypercallOutcome::Continue);
+        let out = unsafe { m.hypercall(3, 0x100) };
+        assert_eq!(out.unwrap(), HypercallOutcome::Continue);
         assert_eq!(m.mem().read_obj::<u64>(0x100).unwrap(), 0x5eed);
-        assert_eq!(SEEN.with(Cell::get).1, 0x42, "native handler, not the C one");
+        assert_eq!(
+            SEEN.with(Cell::get).1,
+            0x42,
+            "native handler, not the C one"
+        );
     }
 
     #[test]
@@ -172,7 +180,11 @@ mod tests {
     #[test]
     fn halt_runs_hooks_and_returns_the_status() {
         let m = monitor(&[]);
-        let t = ukvm_halt { cookie: 0, exit_status: 9, ..Default::default() };
+        let t = ukvm_halt {
+            cookie: 0,
+            exit_status: 9,
+            ..Default::default()
+        };
         m.mem().write_obj(0x200, t).unwrap();
         // SAFETY: test hooks accept any hv.
         let r = unsafe { m.hypercall(u64::from(UKVM_HYPERCALL_HALT), 0x200) }.unwrap();
@@ -180,7 +192,11 @@ mod tests {
         assert_eq!(HOOKED.with(Cell::get), 9);
         // SAFETY: as above.
         let e = unsafe { m.hypercall(u64::from(UKVM_HYPERCALL_HALT), 64 << 10) }.unwrap_err();
-        assert!(e.to_string().ends_with("Invalid guest access: gpa=0x10000, sz=16"), "{e}");
+        assert!(
+            e.to_string()
+                .ends_with("Invalid guest access: gpa=0x10000, sz=16"),
+            "{e}"
+        );
     }
 
     #[test]

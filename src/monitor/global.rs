@@ -88,7 +88,12 @@ pub fn register_hypercall(nr: c_int, f: HypercallFn) -> c_int {
             // The rule accepted `nr`, so it is an index below HYPERCALL_MAX.
             let i = nr as usize;
             // SAFETY: one element of the array, under the collector lock.
-            unsafe { addr_of_mut!(ukvm_core_hypercalls).cast::<HypercallFn>().add(i).write(table[i]) };
+            unsafe {
+                addr_of_mut!(ukvm_core_hypercalls)
+                    .cast::<HypercallFn>()
+                    .add(i)
+                    .write(table[i])
+            };
         }
         rc
     })
@@ -125,7 +130,9 @@ pub fn register_vmexit(f: VmexitFn) -> c_int {
 }
 
 pub fn register_halt_hook(f: HaltFn) -> c_int {
-    with_registry("ukvm_core_register_halt_hook", -1, |r| r.register_halt_hook(f))
+    with_registry("ukvm_core_register_halt_hook", -1, |r| {
+        r.register_halt_hook(f)
+    })
 }
 
 pub fn register_pollfd(fd: c_int) -> c_int {

@@ -34,7 +34,8 @@ pub fn write(fd: RawFd, buf: &VolatileSlice<'_>) -> io::Result<usize> {
 
 /// One pread(2) from `fd` at `offset` into `buf`.
 pub fn pread(fd: RawFd, buf: &VolatileSlice<'_>, offset: u64) -> io::Result<usize> {
-    let off = libc::off_t::try_from(offset).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    let off =
+        libc::off_t::try_from(offset).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     let p = buf.ptr_guard_mut();
     // SAFETY: as in `read`.
     result(unsafe { libc::pread(fd, p.as_ptr().cast(), buf.len(), off) })
@@ -42,7 +43,8 @@ pub fn pread(fd: RawFd, buf: &VolatileSlice<'_>, offset: u64) -> io::Result<usiz
 
 /// One pwrite(2) of `buf` to `fd` at `offset`.
 pub fn pwrite(fd: RawFd, buf: &VolatileSlice<'_>, offset: u64) -> io::Result<usize> {
-    let off = libc::off_t::try_from(offset).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    let off =
+        libc::off_t::try_from(offset).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     let p = buf.ptr_guard();
     // SAFETY: as in `write`.
     result(unsafe { libc::pwrite(fd, p.as_ptr().cast(), buf.len(), off) })
@@ -111,8 +113,14 @@ mod tests {
             .unwrap();
         use std::os::fd::AsRawFd;
         mem.writable(0, 4).unwrap().copy_from(b"abcd");
-        assert_eq!(pwrite(file.as_raw_fd(), &mem.readable(0, 4).unwrap(), 10).unwrap(), 4);
-        assert_eq!(pread(file.as_raw_fd(), &mem.writable(0x40, 4).unwrap(), 10).unwrap(), 4);
+        assert_eq!(
+            pwrite(file.as_raw_fd(), &mem.readable(0, 4).unwrap(), 10).unwrap(),
+            4
+        );
+        assert_eq!(
+            pread(file.as_raw_fd(), &mem.writable(0x40, 4).unwrap(), 10).unwrap(),
+            4
+        );
         assert_eq!(mem.read_obj::<[u8; 4]>(0x40).unwrap(), *b"abcd");
         assert_eq!(std::fs::read(&f).unwrap()[10..], *b"abcd");
         let e = pread(file.as_raw_fd(), &mem.writable(0, 4).unwrap(), u64::MAX).unwrap_err();

@@ -54,7 +54,15 @@ mod tests {
     }
 
     fn put_halt(m: &GuestMem, at: u64, cookie: u64, exit_status: i32) {
-        m.write_obj(at, ukvm_halt { cookie, exit_status, ..Default::default() }).unwrap();
+        m.write_obj(
+            at,
+            ukvm_halt {
+                cookie,
+                exit_status,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     }
 
     fn halt(m: &GuestMem, hooks: &[CHaltHook], gpa: u64) -> Result<i32, MemError> {
@@ -90,7 +98,10 @@ mod tests {
         put_halt(&m, 0, 3584, 0);
         assert_eq!(
             halt(&m, &[], 0),
-            Err(MemError::Range(GuestAccessError { gpa: 3584, size: 512 }))
+            Err(MemError::Range(GuestAccessError {
+                gpa: 3584,
+                size: 512
+            }))
         );
         put_halt(&m, 0, 3583, 0);
         assert_eq!(halt(&m, &[], 0), Ok(0));
@@ -102,7 +113,10 @@ mod tests {
         let m = GuestMem::anonymous(4096).unwrap();
         assert_eq!(
             halt(&m, &[hook_a], 4090),
-            Err(MemError::Range(GuestAccessError { gpa: 4090, size: std::mem::size_of::<ukvm_halt>() }))
+            Err(MemError::Range(GuestAccessError {
+                gpa: 4090,
+                size: std::mem::size_of::<ukvm_halt>()
+            }))
         );
         assert!(CALLS.with(|v| v.borrow().is_empty()));
     }

@@ -244,7 +244,10 @@ mod tests {
         // SAFETY: pages 1 and 2 lie inside the mapping.
         unsafe {
             assert_eq!(libc::mprotect(base.add(page).cast(), page, R), 0);
-            assert_eq!(libc::mprotect(base.add(2 * page).cast(), page, PROT_NONE), 0);
+            assert_eq!(
+                libc::mprotect(base.add(2 * page).cast(), page, PROT_NONE),
+                0
+            );
         }
         let p = Protections::of_mapping(base, size).unwrap();
         let page = page as u64;

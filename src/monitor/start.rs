@@ -54,7 +54,9 @@ impl StartError {
             StartError::SetupFailed { name, usage } => {
                 diag::warn(&format!("Module `{name}' setup failed"));
                 if let Some(u) = usage {
-                    diag::warn(&format!("Please check you have correctly specified:\n    {u}"));
+                    diag::warn(&format!(
+                        "Please check you have correctly specified:\n    {u}"
+                    ));
                 }
                 std::process::exit(1)
             }
@@ -178,8 +180,9 @@ fn load_kernel(m: &Monitor, path: &CStr) -> Result<(u64, u64), Fatal> {
     let mem = m.mem();
     // SAFETY: the monitor's own guest RAM mapping of mem.size() bytes,
     // page-aligned; nothing else touches it before the guest runs.
-    let loaded = unsafe { crate::elf::load_guest(p, mem.host_base(), mem.size(), crate::elf::HOST_MACHINE) }
-        .map_err(|e| load_error(&shown, &e))?;
+    let loaded =
+        unsafe { crate::elf::load_guest(p, mem.host_base(), mem.size(), crate::elf::HOST_MACHINE) }
+            .map_err(|e| load_error(&shown, &e))?;
     m.set_loader_protections(Protections::of_segments(&loaded.segments));
     Ok((loaded.entry, loaded.end))
 }
@@ -204,7 +207,10 @@ fn checked_exit_status(status: c_int) -> Result<c_int, Fatal> {
 /// compiled-in modules follow the C API's contract.
 pub unsafe fn run(args: &[*mut c_char]) -> Result<c_int, StartError> {
     // SAFETY: every entry is a NUL-terminated argv string.
-    let bytes: Vec<&[u8]> = args.iter().map(|&p| unsafe { CStr::from_ptr(p) }.to_bytes()).collect();
+    let bytes: Vec<&[u8]> = args
+        .iter()
+        .map(|&p| unsafe { CStr::from_ptr(p) }.to_bytes())
+        .collect();
     let rest = bytes.get(1..).unwrap_or(&[]);
     let opts = match cli::parse(rest, &mut |i| offer_to_modules(args[i + 1])) {
         Ok(o) => o,
@@ -244,10 +250,16 @@ pub unsafe fn main(argc: c_int, argv: *mut *mut c_char) -> c_int {
     } else {
         // SAFETY: argv has argc valid entries (caller guarantee); we stop
         // at the first NULL.
-        (0..n).map(|i| unsafe { *argv.add(i) }).take_while(|p| !p.is_null()).collect()
+        (0..n)
+            .map(|i| unsafe { *argv.add(i) })
+            .take_while(|p| !p.is_null())
+            .collect()
     };
     // SAFETY: a non-NULL entry is a NUL-terminated string.
-    let argv0 = args.first().map(|&p| unsafe { CStr::from_ptr(p) }.to_bytes()).unwrap_or(b"");
+    let argv0 = args
+        .first()
+        .map(|&p| unsafe { CStr::from_ptr(p) }.to_bytes())
+        .unwrap_or(b"");
     if argv0.is_empty() {
         // No argv[0] (argc 0; Linux then passes an empty one): libc would
         // prefix diagnostics with nothing.
@@ -294,7 +306,11 @@ mod tests {
         let mut r = Registry::new(1);
         assert_eq!(r.register_halt_hook(Some(hook)), 0);
         m.freeze_with(|| r.freeze([None; crate::abi::HYPERCALL_MAX], &[]));
-        let t = ukvm_halt { cookie: 0, exit_status: 256, ..Default::default() };
+        let t = ukvm_halt {
+            cookie: 0,
+            exit_status: 256,
+            ..Default::default()
+        };
         m.mem().write_obj(0x100, t).unwrap();
         // What start's `run` does with the loop's result: the HALT hypercall
         // (hooks included) yields the status, which is then checked.
@@ -318,7 +334,10 @@ mod tests {
     #[test]
     fn the_command_line_lands_in_guest_memory_with_its_nul() {
         let m = Monitor::new(crate::monitor::GuestMem::anonymous(64 << 10).unwrap(), None);
-        m.mem().writable(0xc000, 16).unwrap().copy_from(&[0xffu8; 16][..]);
+        m.mem()
+            .writable(0xc000, 16)
+            .unwrap()
+            .copy_from(&[0xffu8; 16][..]);
         write_cmdline(&m, 0xc000, b"a b").unwrap();
         assert_eq!(m.mem().read_obj::<[u8; 5]>(0xc000).unwrap(), *b"a b\0\xff");
         let e = write_cmdline(&m, (64 << 10) - 3, b"abc").unwrap_err();

@@ -221,7 +221,8 @@ mod tests {
         let (mem, size, b) = unsafe { ((*hv).mem, (*hv).mem_size, (*hv).b) };
         assert_eq!((mem, size), (m.mem().host_base(), 1 << 20));
         // SAFETY: b points to the monitor's hvb.
-        assert_eq!(unsafe { ((*b).kvmfd, (*b).vcpurun) }, (-1, std::ptr::null_mut()));
+        let hvb = unsafe { ((*b).kvmfd, (*b).vcpurun) };
+        assert_eq!(hvb, (-1, std::ptr::null_mut()));
     }
 
     #[test]
@@ -258,7 +259,8 @@ mod tests {
         let page = crate::elf::protect::host_page_size() as usize;
         // SAFETY: the first page of the monitor's own mapping; no slice of
         // it is live.
-        assert_eq!(unsafe { libc::mprotect(m.mem().host_base().cast(), page, libc::PROT_READ) }, 0);
+        let rc = unsafe { libc::mprotect(m.mem().host_base().cast(), page, libc::PROT_READ) };
+        assert_eq!(rc, 0);
         assert!(m.mem().can_write(0, 1), "no snapshot yet");
         let f = m.freeze_with(|| Registry::new(1).freeze([None; crate::abi::HYPERCALL_MAX], &[]));
         assert!(f.vmexits().is_empty());

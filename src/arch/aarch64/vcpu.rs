@@ -44,7 +44,8 @@ fn write(mem: &GuestMem, gpa: u64, bytes: &[u8], what: &str) -> Result<(), Fatal
 /// address of the command line buffer.
 pub fn configure(b: &Backend, mem: &GuestMem, entry: u64, kernel_end: u64) -> Result<u64, Fatal> {
     let mut area = vec![0u8; MAX_TABLE_PAGES * GUEST_PAGE_SIZE as usize];
-    let tables = build_identity_tables(&mut area, mem.size() as u64).map_err(|e| Fatal::Msg(e.to_string()))?;
+    let tables = build_identity_tables(&mut area, mem.size() as u64)
+        .map_err(|e| Fatal::Msg(e.to_string()))?;
     // The kernel's read-only segments are read-only for us too: a kernel
     // loaded over the boot area would make the writes below fault.
     let boot_end = PAGE_TABLE_BASE + tables.len() as u64;
@@ -53,7 +54,12 @@ pub fn configure(b: &Backend, mem: &GuestMem, entry: u64, kernel_end: u64) -> Re
             "guest kernel has read-only segments over the boot area (0x{BOOT_INFO_BASE:x}-0x{boot_end:x})"
         )));
     }
-    write(mem, PAGE_TABLE_BASE, &area[..tables.len()], "writing page tables")?;
+    write(
+        mem,
+        PAGE_TABLE_BASE,
+        &area[..tables.len()],
+        "writing page tables",
+    )?;
 
     let mut init = kvm_vcpu_init::default();
     b.vm()
@@ -73,7 +79,12 @@ pub fn configure(b: &Backend, mem: &GuestMem, entry: u64, kernel_end: u64) -> Re
     for r in boot_registers(&params) {
         b.vcpu()
             .set_one_reg(r.id, &r.value.to_le_bytes())
-            .map_err(|e| os(&format!("{} (register 0x{:x} = 0x{:x})", r.what, r.id, r.value), e))?;
+            .map_err(|e| {
+                os(
+                    &format!("{} (register 0x{:x} = 0x{:x})", r.what, r.id, r.value),
+                    e,
+                )
+            })?;
     }
 
     let info = BootInfo {

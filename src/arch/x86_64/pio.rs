@@ -69,7 +69,13 @@ mod tests {
     #[test]
     fn word_outs_to_hypercall_ports_decode() {
         assert_eq!(decode(&out(0x500, 4, 7)), Ok(Hypercall { nr: 0, gpa: 7 }));
-        assert_eq!(decode(&out(0x50a, 4, 0xffff_fff0)), Ok(Hypercall { nr: 10, gpa: 0xffff_fff0 }));
+        assert_eq!(
+            decode(&out(0x50a, 4, 0xffff_fff0)),
+            Ok(Hypercall {
+                nr: 10,
+                gpa: 0xffff_fff0
+            })
+        );
         assert_eq!(
             decode_exit(&Exit::Io(out(0x502, 4, 0x1000))),
             Some(Ok(Hypercall { nr: 2, gpa: 0x1000 }))
@@ -78,12 +84,20 @@ mod tests {
 
     #[test]
     fn other_ports_sizes_and_ins_are_refused_with_upstreams_message() {
-        for io in [out(0x4ff, 4, 0), out(0x50b, 4, 0), out(0x502, 2, 0), out(0x502, 1, 0)] {
+        for io in [
+            out(0x4ff, 4, 0),
+            out(0x50b, 4, 0),
+            out(0x502, 2, 0),
+            out(0x502, 1, 0),
+        ] {
             assert_eq!(decode(&io), Err(PortError { port: io.port }));
         }
         let mut i = out(0x502, 4, 0);
         i.is_out = false;
-        assert_eq!(decode(&i).unwrap_err().to_string(), "Invalid guest port access: port=0x502");
+        assert_eq!(
+            decode(&i).unwrap_err().to_string(),
+            "Invalid guest port access: port=0x502"
+        );
         assert_eq!(decode_exit(&Exit::Other { reason: 6 }), None);
     }
 }
