@@ -62,9 +62,14 @@ fn child_ukvm_elf_load() {
         )
     };
     assert_ne!(mem, libc::MAP_FAILED);
-    let c = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(file.as_os_str())).unwrap();
+    let c =
+        std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(file.as_os_str())).unwrap();
     // The name "(null)" stands for a NULL file pointer.
-    let name = if file == "(null)" { std::ptr::null() } else { c.as_ptr() };
+    let name = if file == "(null)" {
+        std::ptr::null()
+    } else {
+        c.as_ptr()
+    };
     let (mut entry, mut end) = (1u64, 1u64);
     // SAFETY: NULL or a valid C string, our mapping of `size` bytes, valid
     // out pointers.
@@ -76,7 +81,10 @@ fn child_ukvm_elf_load() {
             .find_map(|l| {
                 let (range, rest) = l.split_once(' ')?;
                 let (a, b) = range.split_once('-')?;
-                let (a, b) = (u64::from_str_radix(a, 16).ok()?, u64::from_str_radix(b, 16).ok()?);
+                let (a, b) = (
+                    u64::from_str_radix(a, 16).ok()?,
+                    u64::from_str_radix(b, 16).ok()?,
+                );
                 (a <= addr && addr < b).then(|| rest.get(..4).unwrap_or("").to_string())
             })
             .unwrap_or_default()
@@ -100,12 +108,20 @@ fn write_corpus() {
     };
     std::fs::create_dir_all(&dir).unwrap();
     let mut files = vec![("valid".to_string(), corpus::valid(HOST_MACHINE))];
-    files.extend(corpus::malformed(HOST_MACHINE).into_iter().map(|c| (c.name, c.bytes)));
+    files.extend(
+        corpus::malformed(HOST_MACHINE)
+            .into_iter()
+            .map(|c| (c.name, c.bytes)),
+    );
     for (name, bytes) in &files {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
     for (name, bytes) in &files {
-        assert_eq!(&std::fs::read(dir.join(name)).unwrap(), bytes, "{name}: two cases share a name?");
+        assert_eq!(
+            &std::fs::read(dir.join(name)).unwrap(),
+            bytes,
+            "{name}: two cases share a name?"
+        );
     }
     println!("wrote {} files to {}", files.len(), dir.display());
     if scratch_dir {
@@ -122,7 +138,13 @@ struct ChildResult {
 
 fn run_child(file: &Path) -> ChildResult {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_ukvm_elf_load", "--include-ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_ukvm_elf_load",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, file)
         .output()
         .unwrap();
@@ -178,7 +200,10 @@ fn null_file_pointer_is_fatal() {
     let r = run_child(Path::new("(null)"));
     assert_eq!((r.code, r.signal), (Some(1), None));
     assert!(
-        r.stderr.trim_end().ends_with(": ukvm_elf_load: NULL argument") && r.stderr.lines().count() == 1,
+        r.stderr
+            .trim_end()
+            .ends_with(": ukvm_elf_load: NULL argument")
+            && r.stderr.lines().count() == 1,
         "{:?}",
         r.stderr
     );
@@ -241,7 +266,10 @@ fn check_case(file: &Path, bytes: &[u8], mem: &mut [u8]) -> Option<String> {
     }
     let want = format!(": {}: {msg}", file.display());
     if r.stderr.lines().count() != 1 || !r.stderr.trim_end().ends_with(&want) {
-        return Some(format!("child stderr {:?}, wanted one line ending {want:?}", r.stderr));
+        return Some(format!(
+            "child stderr {:?}, wanted one line ending {want:?}",
+            r.stderr
+        ));
     }
     if r.stdout.contains("LOADED") {
         return Some("child returned from ukvm_elf_load".into());
@@ -277,7 +305,14 @@ fn real_linker_output_loads() {
     let obj = dir.join("k.o");
     let kernel = dir.join("k.ukvm");
     let cc = Command::new("cc")
-        .args(["-ffreestanding", "-fno-pie", "-fno-stack-protector", "-O2", "-c", "-o"])
+        .args([
+            "-ffreestanding",
+            "-fno-pie",
+            "-fno-stack-protector",
+            "-O2",
+            "-c",
+            "-o",
+        ])
         .arg(&obj)
         .arg(&src)
         .status();
@@ -314,7 +349,10 @@ fn real_linker_output_loads() {
     let msg = symbols("msg") as usize;
     assert_eq!(&mem[msg..msg + 6], b"hello\0");
     let big = symbols("big") as usize;
-    assert!(mem[big..big + 3 * 4096].iter().all(|&b| b == 0), "bss zeroed");
+    assert!(
+        mem[big..big + 3 * 4096].iter().all(|&b| b == 0),
+        "bss zeroed"
+    );
     assert_eq!(mem[symbols("counter") as usize], 5);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -365,22 +403,33 @@ fn project_built_kernels_load() {
     let mut empty = Vec::new();
     for (label, dir, machine, maker) in &places {
         if !dir.is_dir() {
-            skip::skip(&format!("{NAME}[{label}]"), &format!("no {} (built by {maker})", dir.display()));
+            skip::skip(
+                &format!("{NAME}[{label}]"),
+                &format!("no {} (built by {maker})", dir.display()),
+            );
             continue;
         }
         let kernels = if label.starts_with("upstream") {
             let mut test_dirs: Vec<PathBuf> = std::fs::read_dir(dir)
                 .unwrap()
                 .map(|e| e.unwrap().path())
-                .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("test_")))
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("test_"))
+                })
                 .collect();
             test_dirs.sort();
             // Each test_NAME/ builds test_NAME.ukvm (next to a Makefile.ukvm).
-            let kernel_of = |d: &PathBuf| d.join(format!("{}.ukvm", d.file_name().unwrap().to_string_lossy()));
+            let kernel_of =
+                |d: &PathBuf| d.join(format!("{}.ukvm", d.file_name().unwrap().to_string_lossy()));
             for d in test_dirs.iter().filter(|d| !kernel_of(d).is_file()) {
                 empty.push(format!("{}: not built", kernel_of(d).display()));
             }
-            test_dirs.iter().map(kernel_of).filter(|k| k.is_file()).collect()
+            test_dirs
+                .iter()
+                .map(kernel_of)
+                .filter(|k| k.is_file())
+                .collect()
         } else {
             kernels_in(dir)
         };
@@ -389,14 +438,20 @@ fn project_built_kernels_load() {
             continue;
         }
         for kernel in &kernels {
-            let l = elf::load_path(kernel, &mut mem, *machine).unwrap_or_else(|e| panic!("{}: {e}", kernel.display()));
+            let l = elf::load_path(kernel, &mut mem, *machine)
+                .unwrap_or_else(|e| panic!("{}: {e}", kernel.display()));
             assert!(
                 l.entry >= elf::MIN_GPA && l.entry < l.end,
                 "{}: {l:?}",
                 kernel.display()
             );
             assert_eq!(l.end % 0x1000, 0, "{}: end {:#x}", kernel.display(), l.end);
-            println!("ok {}: entry {:#x} end {:#x}", kernel.display(), l.entry, l.end);
+            println!(
+                "ok {}: entry {:#x} end {:#x}",
+                kernel.display(),
+                l.entry,
+                l.end
+            );
         }
         println!("{label}: {} kernels loaded", kernels.len());
     }

@@ -68,6 +68,10 @@ fn timed_mutation_fuzz() {
     let artifacts = std::env::var_os("UKVM_FUZZ_ARTIFACTS").map(PathBuf::from);
     let start = Instant::now();
     let limit = Duration::from_secs(secs);
-    let (runs, accepted) = run(seed, |n| n % 1024 == 0 && start.elapsed() >= limit, artifacts);
+    let (runs, accepted) = run(
+        seed,
+        |n| n % 1024 == 0 && start.elapsed() >= limit,
+        artifacts,
+    );
     println!("stable mutation fuzz: seed {seed:#x}, {runs} runs in {secs} s, {accepted} accepted, no failures");
 }

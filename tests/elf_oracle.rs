@@ -21,12 +21,18 @@ use ukvm::elf::{self, ElfError, HOST_MACHINE};
 
 /// Our checks that upstream lacks, with why each is there.
 const STRICTER: &[(&str, &str)] = &[
-    ("BadData", "big-endian files cannot be read as little-endian ones"),
+    (
+        "BadData",
+        "big-endian files cannot be read as little-endian ones",
+    ),
     (
         "BadIdentVersion",
         "EI_VERSION other than EV_CURRENT is not ELF as we know it",
     ),
-    ("BadVersion", "e_version other than EV_CURRENT is not ELF as we know it"),
+    (
+        "BadVersion",
+        "e_version other than EV_CURRENT is not ELF as we know it",
+    ),
     (
         "BadPhentsize",
         "upstream reads 56-byte headers whatever e_phentsize says",
@@ -51,11 +57,18 @@ const STRICTER: &[(&str, &str)] = &[
         "Overlap",
         "overlapping segments overwrite each other and mix protections",
     ),
-    ("EntryOutsideSegments", "the vCPU would start outside the kernel"),
+    (
+        "EntryOutsideSegments",
+        "the vCPU would start outside the kernel",
+    ),
 ];
 
 fn variant(e: &ElfError) -> String {
-    format!("{e:?}").split([' ', '(', '{']).next().unwrap_or("").to_string()
+    format!("{e:?}")
+        .split([' ', '(', '{'])
+        .next()
+        .unwrap_or("")
+        .to_string()
 }
 
 #[derive(Debug, PartialEq)]
@@ -153,7 +166,11 @@ fn build_harness() -> Result<PathBuf, String> {
         .arg(&elf_c)
         .status();
     match status {
-        Ok(s) => assert!(s.success(), "cc failed to build the oracle from {}: {s}", elf_c.display()),
+        Ok(s) => assert!(
+            s.success(),
+            "cc failed to build the oracle from {}: {s}",
+            elf_c.display()
+        ),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err("no cc on PATH".into()),
         Err(e) => panic!("cc: {e}"),
     }
@@ -172,7 +189,11 @@ fn same_as_upstream_where_upstream_is_sound() {
     let dir = harness.with_extension("inputs");
     std::fs::create_dir_all(&dir).unwrap();
     let mut inputs: Vec<(String, Vec<u8>)> = vec![("valid".into(), corpus::valid(HOST_MACHINE))];
-    inputs.extend(corpus::malformed(HOST_MACHINE).into_iter().map(|c| (c.name, c.bytes)));
+    inputs.extend(
+        corpus::malformed(HOST_MACHINE)
+            .into_iter()
+            .map(|c| (c.name, c.bytes)),
+    );
     // Mutants of the valid image, so that both loaders accept many of them.
     let mut m = Mutator::from_seeds(0x0dd_0c1e, vec![corpus::valid(HOST_MACHINE)]);
     inputs.extend((0..800).map(|i| (format!("mutant-{i}"), m.next_image())));
@@ -186,7 +207,9 @@ fn same_as_upstream_where_upstream_is_sound() {
         let theirs = upstream(&harness, &file);
         let mine = ours(image, &mut mem);
         let key = match (&theirs, &mine) {
-            (Outcome::Accept { .. }, Ok(o)) if *o == theirs => "both accept, same result".to_string(),
+            (Outcome::Accept { .. }, Ok(o)) if *o == theirs => {
+                "both accept, same result".to_string()
+            }
             (Outcome::Accept { .. }, Ok(o)) => {
                 failures.push(format!("{name}: upstream {theirs:?}, ours {o:?}"));
                 "both accept, DIFFERENT result".into()
@@ -203,7 +226,9 @@ fn same_as_upstream_where_upstream_is_sound() {
                 "upstream refuses, WE ACCEPT".into()
             }
             (Outcome::Refuse, Err(_)) => "both refuse".into(),
-            (Outcome::Crash(sig), Err(e)) => format!("upstream killed by signal {sig}, we refuse: {}", variant(e)),
+            (Outcome::Crash(sig), Err(e)) => {
+                format!("upstream killed by signal {sig}, we refuse: {}", variant(e))
+            }
         };
         *tally.entry(key).or_default() += 1;
     }

@@ -34,7 +34,8 @@ fn blk_over(path: &std::path::Path) -> Blk {
 }
 
 fn write_req(g: &Guest, b: &Blk, sector: u64, data: u64, len: u64) -> Result<i32, Fatal> {
-    g.mem.write_obj(
+    g.mem
+        .write_obj(
             REQ,
             ukvm_blkwrite {
                 sector: sector as _,
@@ -50,7 +51,8 @@ fn write_req(g: &Guest, b: &Blk, sector: u64, data: u64, len: u64) -> Result<i32
 }
 
 fn read_req(g: &Guest, b: &Blk, sector: u64, data: u64, len: u64) -> Result<i32, Fatal> {
-    g.mem.write_obj(
+    g.mem
+        .write_obj(
             REQ,
             ukvm_blkread {
                 sector: sector as _,
@@ -112,13 +114,19 @@ fn data_with_ret_over_it(data: &[u8], req_at: usize, ret: i32) -> Vec<u8> {
 fn a_read_over_its_own_request_keeps_the_data_read() {
     let s = Scratch::new("overlap");
     let p = image(&s, SECTORS);
-    let disk: Vec<u8> = (0..SECTORS as usize * 512).map(|i| (i * 13 + 5) as u8).collect();
+    let disk: Vec<u8> = (0..SECTORS as usize * 512)
+        .map(|i| (i * 13 + 5) as u8)
+        .collect();
     std::fs::write(&p, &disk).unwrap();
     let g = Guest::new();
     let b = blk_over(&p);
     // The buffer starts at the request, and starts 40 bytes before it.
     for (data, req_at) in [(REQ, 0usize), (REQ - 40, 40)] {
-        assert_eq!(read_req(&g, &b, 3, data, 512).unwrap(), 0, "data at {data:#x}");
+        assert_eq!(
+            read_req(&g, &b, 3, data, 512).unwrap(),
+            0,
+            "data at {data:#x}"
+        );
         assert_eq!(
             g.bytes(data, 512),
             data_with_ret_over_it(&disk[3 * 512..4 * 512], req_at, 0),
@@ -157,11 +165,23 @@ fn requests_beyond_the_disk_fail_and_write_nothing() {
         (0, i64::MAX as u64 + 1), // len > SSIZE_MAX: upstream asserts
         (0, u64::MAX),
     ] {
-        assert_eq!(write_req(&g, &b, sector, BUF, len).unwrap(), -1, "write {sector} {len}");
-        assert_eq!(read_req(&g, &b, sector, BUF, len).unwrap(), -1, "read {sector} {len}");
+        assert_eq!(
+            write_req(&g, &b, sector, BUF, len).unwrap(),
+            -1,
+            "write {sector} {len}"
+        );
+        assert_eq!(
+            read_req(&g, &b, sector, BUF, len).unwrap(),
+            -1,
+            "read {sector} {len}"
+        );
     }
     assert_eq!(file_bytes(&p), before, "nothing written");
-    assert_eq!(std::fs::metadata(&p).unwrap().len(), SECTORS * 512, "not extended");
+    assert_eq!(
+        std::fs::metadata(&p).unwrap().len(),
+        SECTORS * 512,
+        "not extended"
+    );
     assert_eq!(g.bytes(BUF, 4096), vec![0xaa; 4096], "nothing read");
 }
 
@@ -191,9 +211,16 @@ fn read_into_read_only_text_fails_without_touching_it() {
 /// protections there).
 fn protect_page(g: &Guest, gpa: u64, prot: i32) {
     // SAFETY: one page inside the guest mapping; no reference into it.
-    let rc = unsafe { libc::mprotect(g.mem.host_base().add(gpa as usize).cast(), PAGE as usize, prot) };
+    let rc = unsafe {
+        libc::mprotect(
+            g.mem.host_base().add(gpa as usize).cast(),
+            PAGE as usize,
+            prot,
+        )
+    };
     assert_eq!(rc, 0);
-    g.mem.refresh_protections(|| panic!("/proc/self/maps could not be read"));
+    g.mem
+        .refresh_protections(|| panic!("/proc/self/maps could not be read"));
 }
 
 #[test]
@@ -210,7 +237,11 @@ fn the_module_follows_the_monitors_one_protection_snapshot() {
     protect_page(&g, BUF, libc::PROT_READ);
     assert_eq!(read_req(&g, &b, 0, BUF, 512).unwrap(), -1);
     assert_eq!(g.bytes(BUF, 512), vec![0x11; 512]);
-    assert_eq!(write_req(&g, &b, 0, BUF, 512).unwrap(), 0, "the host may still read it");
+    assert_eq!(
+        write_req(&g, &b, 0, BUF, 512).unwrap(),
+        0,
+        "the host may still read it"
+    );
     protect_page(&g, BUF, libc::PROT_READ | libc::PROT_WRITE);
     assert_eq!(read_req(&g, &b, 1, BUF, 512).unwrap(), 0);
     assert_eq!(g.bytes(BUF, 512), vec![0x66; 512]);
@@ -229,7 +260,9 @@ fn request_struct_in_read_only_text_is_a_clear_fatal_error() {
         b.info(&g.mem, TEXT),
     ] {
         match r {
-            Err(Fatal::ReadOnlyRequest { what: "blk", gpa, .. }) => assert!(gpa >= TEXT),
+            Err(Fatal::ReadOnlyRequest {
+                what: "blk", gpa, ..
+            }) => assert!(gpa >= TEXT),
             other => panic!("{other:?}"),
         }
     }
@@ -252,7 +285,10 @@ fn guest_ranges_outside_memory_keep_upstreams_exit() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(write_req(&g, &b, 0, u64::MAX - 10, 512), Err(Fatal::Range(..))));
+    assert!(matches!(
+        write_req(&g, &b, 0, u64::MAX - 10, 512),
+        Err(Fatal::Range(..))
+    ));
 }
 
 #[test]
@@ -269,7 +305,11 @@ fn disk_truncated_while_running_fails_reads_and_never_grows_past_its_size() {
         .unwrap();
     g.fill(BUF, &[0x11; 1024]);
     assert_eq!(read_req(&g, &b, 0, BUF, 512).unwrap(), 0, "still there");
-    assert_eq!(read_req(&g, &b, 4, BUF, 512).unwrap(), -1, "cut in the middle");
+    assert_eq!(
+        read_req(&g, &b, 4, BUF, 512).unwrap(),
+        -1,
+        "cut in the middle"
+    );
     assert_eq!(read_req(&g, &b, 10, BUF, 512).unwrap(), -1, "gone");
     // Writes inside the size the guest was told re-grow the file up to that
     // size, never further.
@@ -320,7 +360,11 @@ fn eio_from_the_host_is_minus_one() {
         .unwrap();
     let mut probe = [0u8; 1];
     let e = f.read_at(&mut probe, 0).unwrap_err();
-    assert_eq!(e.raw_os_error(), Some(libc::EIO), "precondition: offset 0 gives EIO");
+    assert_eq!(
+        e.raw_os_error(),
+        Some(libc::EIO),
+        "precondition: offset 0 gives EIO"
+    );
     let b = Blk::new(
         Disk::with_geometry(f, Geometry::for_size(1 << 20, true)),
         "mem".into(),
@@ -335,7 +379,11 @@ fn eio_from_the_host_is_minus_one() {
 fn enospc_from_the_host_is_minus_one() {
     // /dev/full: every write fails with ENOSPC.
     let g = Guest::new();
-    let f = OpenOptions::new().read(true).write(true).open("/dev/full").unwrap();
+    let f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
     let b = Blk::new(
         Disk::with_geometry(f, Geometry::for_size(1 << 20, true)),
         "full".into(),

@@ -69,7 +69,11 @@ fn cstr(p: *const c_char) -> String {
 fn expect(test: &str, sc: &str, env: &[(&str, &str)], status: i32, want: &[&str]) {
     let o = child(test, sc, env);
     let out = text(&o);
-    assert_eq!(o.status.code(), Some(status), "{sc}: status; output:\n{out}");
+    assert_eq!(
+        o.status.code(),
+        Some(status),
+        "{sc}: status; output:\n{out}"
+    );
     for w in want {
         assert!(out.contains(w), "{sc}: missing {w:?} in:\n{out}");
     }
@@ -172,23 +176,39 @@ fn child_scenarios() {
             mem.write_obj(0x1000, blkread(16, 0x4000, 512)).unwrap();
             call(UKVM_HYPERCALL_BLKREAD, hv, 0x1000);
             assert_eq!(mem.read_obj::<ukvm_blkread>(0x1000).unwrap().ret, -1);
-            mem.write_obj(0x1000, blkread(0, 0x1000, usize::MAX)).unwrap();
+            mem.write_obj(0x1000, blkread(0, 0x1000, usize::MAX))
+                .unwrap();
             call(UKVM_HYPERCALL_BLKREAD, hv, 0x1000);
-            assert_eq!(mem.read_obj::<ukvm_blkread>(0x1000).unwrap().ret, -1, "len > SSIZE_MAX");
+            assert_eq!(
+                mem.read_obj::<ukvm_blkread>(0x1000).unwrap().ret,
+                -1,
+                "len > SSIZE_MAX"
+            );
             // The monitor's loop calls the Rust twins directly.
             let frozen = m.frozen().unwrap();
-            for nr in [UKVM_HYPERCALL_BLKINFO, UKVM_HYPERCALL_BLKWRITE, UKVM_HYPERCALL_BLKREAD] {
-                assert!(matches!(frozen.hypercall(nr.into()), Handler::Native(_)), "{nr}");
+            for nr in [
+                UKVM_HYPERCALL_BLKINFO,
+                UKVM_HYPERCALL_BLKWRITE,
+                UKVM_HYPERCALL_BLKREAD,
+            ] {
+                assert!(
+                    matches!(frozen.hypercall(nr.into()), Handler::Native(_)),
+                    "{nr}"
+                );
             }
             mem.fill(0x4000, &[0; 512]);
             mem.write_obj(0x1000, blkread(15, 0x4000, 512)).unwrap();
-            assert_eq!(dispatch(m, UKVM_HYPERCALL_BLKREAD, 0x1000).unwrap(), HypercallOutcome::Continue);
+            assert_eq!(
+                dispatch(m, UKVM_HYPERCALL_BLKREAD, 0x1000).unwrap(),
+                HypercallOutcome::Continue
+            );
             assert_eq!(mem.read_obj::<ukvm_blkread>(0x1000).unwrap().ret, 0);
             assert_eq!(mem.bytes(0x4000, 512), vec![0x5a; 512]);
             // Its fatal errors come back as values, for main to print.
             let e = dispatch(m, UKVM_HYPERCALL_BLKREAD, (support::MEM - 8) as u64).unwrap_err();
             assert!(
-                e.to_string().contains(": Invalid guest access: gpa=0xffff8, sz=32"),
+                e.to_string()
+                    .contains(": Invalid guest access: gpa=0xffff8, sz=32"),
                 "{e}"
             );
             let e = dispatch(m, UKVM_HYPERCALL_BLKINFO, TEXT).unwrap_err();
@@ -224,7 +244,10 @@ fn child_scenarios() {
         "blk-twice" => {
             unsafe extern "C" fn dummy(_: *mut UkvmHv, _: u64) {}
             assert_eq!(
-                ukvm::monitor::global::register_hypercall(UKVM_HYPERCALL_BLKREAD as i32, Some(dummy)),
+                ukvm::monitor::global::register_hypercall(
+                    UKVM_HYPERCALL_BLKREAD as i32,
+                    Some(dummy)
+                ),
                 0
             );
             cmdarg(blk(), &format!("--disk={disk}"));
@@ -254,10 +277,21 @@ fn child_scenarios() {
             };
             mem.write_obj(0x1000, netread).unwrap();
             call(UKVM_HYPERCALL_NETREAD, hv, 0x1000);
-            assert_eq!(mem.read_obj::<ukvm_netread>(0x1000).unwrap().ret, -1, "nothing waiting");
+            assert_eq!(
+                mem.read_obj::<ukvm_netread>(0x1000).unwrap().ret,
+                -1,
+                "nothing waiting"
+            );
             mem.write_obj(0x1000, netread).unwrap();
-            assert_eq!(dispatch(m, UKVM_HYPERCALL_NETREAD, 0x1000).unwrap(), HypercallOutcome::Continue);
-            assert_eq!(mem.read_obj::<ukvm_netread>(0x1000).unwrap().ret, -1, "nothing waiting");
+            assert_eq!(
+                dispatch(m, UKVM_HYPERCALL_NETREAD, 0x1000).unwrap(),
+                HypercallOutcome::Continue
+            );
+            assert_eq!(
+                mem.read_obj::<ukvm_netread>(0x1000).unwrap().ret,
+                -1,
+                "nothing waiting"
+            );
             println!("net-options ok");
         }
         "net-random-mac" => {
@@ -267,7 +301,10 @@ fn child_scenarios() {
             call(UKVM_HYPERCALL_NETINFO, hv, 0x1000);
             let mac = mem.read_obj::<ukvm_netinfo>(0x1000).unwrap().mac_address;
             assert_eq!(mac[0] & 3, 2, "local, unicast");
-            println!("mac={}", mac.iter().map(|b| format!("{b:02x}")).collect::<String>());
+            println!(
+                "mac={}",
+                mac.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            );
         }
         "net-bad-fd" => {
             cmdarg(net(), "--net=@x");
@@ -328,7 +365,10 @@ const T: &str = "child_scenarios";
 
 fn disk_image(s: &Scratch) -> String {
     let p = s.path("d.img");
-    std::fs::File::create(&p).unwrap().set_len(16 * 512 + 7).unwrap();
+    std::fs::File::create(&p)
+        .unwrap()
+        .set_len(16 * 512 + 7)
+        .unwrap();
     p.display().to_string()
 }
 
@@ -430,7 +470,11 @@ fn net_options_setup_and_calls() {
     );
     let a = text(&child(T, "net-random-mac", &[]));
     let b = text(&child(T, "net-random-mac", &[]));
-    let mac = |s: &str| s.split_whitespace().find(|w| w.starts_with("mac=")).map(str::to_owned);
+    let mac = |s: &str| {
+        s.split_whitespace()
+            .find(|w| w.starts_with("mac="))
+            .map(str::to_owned)
+    };
     assert!(mac(&a).is_some() && mac(&b).is_some(), "{a}\n{b}");
     assert_ne!(mac(&a), mac(&b), "random per run");
 }

@@ -66,7 +66,8 @@ fn net(io: Box<dyn FrameIo>) -> Net {
 }
 
 fn write_req(g: &Guest, n: &Net, data: u64, len: usize) -> Result<i32, Fatal> {
-    g.mem.write_obj(
+    g.mem
+        .write_obj(
             REQ,
             ukvm_netwrite {
                 data,
@@ -81,7 +82,8 @@ fn write_req(g: &Guest, n: &Net, data: u64, len: usize) -> Result<i32, Fatal> {
 }
 
 fn read_req(g: &Guest, n: &Net, data: u64, len: usize) -> Result<(i32, usize), Fatal> {
-    g.mem.write_obj(
+    g.mem
+        .write_obj(
             REQ,
             ukvm_netread {
                 data,
@@ -105,7 +107,10 @@ fn netinfo_gives_the_mac() {
     let g = Guest::new();
     let n = net(fake(vec![], vec![]));
     n.info(&g.mem, REQ).unwrap();
-    assert_eq!(g.mem.read_obj::<ukvm_netinfo>(REQ).unwrap().mac_address, MAC);
+    assert_eq!(
+        g.mem.read_obj::<ukvm_netinfo>(REQ).unwrap().mac_address,
+        MAC
+    );
     assert!(matches!(
         n.info(&g.mem, TEXT),
         Err(Fatal::ReadOnlyRequest { what: "net", .. })
@@ -130,7 +135,11 @@ fn frames_the_host_refuses_are_minus_one() {
     let n = net(io);
     g.fill(BUF, &[0xee; 60]);
     assert_eq!(write_req(&g, &n, BUF, 13).unwrap(), -1, "EINVAL");
-    assert_eq!(write_req(&g, &n, BUF, 60).unwrap(), -1, "EIO (interface down)");
+    assert_eq!(
+        write_req(&g, &n, BUF, 60).unwrap(),
+        -1,
+        "EIO (interface down)"
+    );
     assert_eq!(write_req(&g, &n, BUF, 60).unwrap(), -1, "ENOBUFS");
     assert_eq!(write_req(&g, &n, BUF, 60).unwrap(), -1, "EAGAIN");
     assert_eq!(write_req(&g, &n, BUF, 60).unwrap(), -1, "short send");
@@ -140,7 +149,10 @@ fn frames_the_host_refuses_are_minus_one() {
 #[test]
 fn a_deleted_tap_ends_the_monitor_with_a_message() {
     let g = Guest::new();
-    let n = net(fake(vec![Err(os(libc::EBADFD))], vec![Err(os(libc::EBADFD))]));
+    let n = net(fake(
+        vec![Err(os(libc::EBADFD))],
+        vec![Err(os(libc::EBADFD))],
+    ));
     for r in [
         write_req(&g, &n, BUF, 60).map(|_| ()),
         read_req(&g, &n, BUF, 1514).map(|_| ()),
@@ -171,13 +183,21 @@ fn reads_give_one_whole_frame_or_minus_one() {
         ],
     );
     let n = net(io);
-    assert_eq!(read_req(&g, &n, BUF, 1514).unwrap().0, -1, "nothing waiting");
+    assert_eq!(
+        read_req(&g, &n, BUF, 1514).unwrap().0,
+        -1,
+        "nothing waiting"
+    );
     assert_eq!(read_req(&g, &n, BUF, 1514).unwrap().0, -1, "0 bytes");
     assert_eq!(read_req(&g, &n, BUF, 1514).unwrap(), (0, 100));
     assert_eq!(g.bytes(BUF, 100), frame);
     // A FrameIo that reports a frame longer than the buffer (Linux taps
     // cut silently instead): never passed on as whole, the frame is dropped.
-    assert_eq!(read_req(&g, &n, BUF, 150).unwrap().0, -1, "cut frame dropped");
+    assert_eq!(
+        read_req(&g, &n, BUF, 150).unwrap().0,
+        -1,
+        "cut frame dropped"
+    );
     assert_eq!(read_req(&g, &n, BUF, 100).unwrap(), (0, 100), "exact fit");
 }
 
@@ -189,7 +209,11 @@ fn a_read_over_its_own_request_keeps_the_frame_read() {
     let frame: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(37) ^ 0x5a).collect();
     let n = net(fake(vec![], vec![Ok(frame.clone()), Ok(frame.clone())]));
     for (data, req_at) in [(REQ, 0usize), (REQ - 30, 30)] {
-        assert_eq!(read_req(&g, &n, data, 1514).unwrap(), (0, 100), "data at {data:#x}");
+        assert_eq!(
+            read_req(&g, &n, data, 1514).unwrap(),
+            (0, 100),
+            "data at {data:#x}"
+        );
         let mut want = frame.clone();
         let len_at = req_at + std::mem::offset_of!(ukvm_netread, len);
         let ret_at = req_at + std::mem::offset_of!(ukvm_netread, ret);
@@ -214,9 +238,18 @@ fn guest_buffers_in_read_only_text_or_outside_memory() {
     // Sending from text is allowed (the host may read it).
     assert_eq!(write_req(&g, &n, TEXT, 60).unwrap(), 0);
     let top = support::MEM as u64;
-    assert!(matches!(write_req(&g, &n, top - 10, 60), Err(Fatal::Range(..))));
-    assert!(matches!(read_req(&g, &n, top - 10, 1514), Err(Fatal::Range(..))));
-    assert!(matches!(write_req(&g, &n, BUF, usize::MAX), Err(Fatal::Range(..))));
+    assert!(matches!(
+        write_req(&g, &n, top - 10, 60),
+        Err(Fatal::Range(..))
+    ));
+    assert!(matches!(
+        read_req(&g, &n, top - 10, 1514),
+        Err(Fatal::Range(..))
+    ));
+    assert!(matches!(
+        write_req(&g, &n, BUF, usize::MAX),
+        Err(Fatal::Range(..))
+    ));
     assert!(matches!(n.read(&g.mem, top - 4), Err(Fatal::Range(..))));
 }
 
@@ -234,10 +267,15 @@ fn at_fd_is_used_as_given_and_made_non_blocking() {
     let tap = Tap::attach(&NetTarget::parse(&format!("@{a}"))).unwrap();
     assert_eq!(tap.raw_fd(), a);
     // SAFETY: F_GETFL on our descriptor.
-    assert_ne!(unsafe { libc::fcntl(a, libc::F_GETFL) } & libc::O_NONBLOCK, 0);
+    let flags = unsafe { libc::fcntl(a, libc::F_GETFL) };
+    assert_ne!(flags & libc::O_NONBLOCK, 0);
     let g = Guest::new();
     let n = net(Box::new(tap));
-    assert_eq!(read_req(&g, &n, BUF, 1514).unwrap().0, -1, "EAGAIN: nothing waiting");
+    assert_eq!(
+        read_req(&g, &n, BUF, 1514).unwrap().0,
+        -1,
+        "EAGAIN: nothing waiting"
+    );
     g.fill(BUF, b"frame-from-guest");
     assert_eq!(write_req(&g, &n, BUF, 16).unwrap(), 0);
     let mut got = [0u8; 64];
@@ -254,13 +292,25 @@ fn at_fd_is_used_as_given_and_made_non_blocking() {
 
 #[test]
 fn bad_at_fds_and_missing_interfaces_are_refused_with_upstreams_errno() {
-    let e = |s: &str| Tap::attach(&NetTarget::parse(s)).unwrap_err().raw_os_error();
-    assert_eq!(e("@x"), Some(libc::EINVAL), "not a number (upstream: atoi -> stdin)");
+    let e = |s: &str| {
+        Tap::attach(&NetTarget::parse(s))
+            .unwrap_err()
+            .raw_os_error()
+    };
+    assert_eq!(
+        e("@x"),
+        Some(libc::EINVAL),
+        "not a number (upstream: atoi -> stdin)"
+    );
     assert_eq!(e("@"), Some(libc::EINVAL));
     assert_eq!(e("@987654"), Some(libc::EBADF), "not open");
     assert_eq!(e("no-such-tap0"), Some(libc::ENOENT));
     assert_eq!(e(""), Some(libc::ENOENT));
-    assert_eq!(e("abcdefghijklmnopqrstuvwxyz"), Some(libc::ENOENT), "too long to exist");
+    assert_eq!(
+        e("abcdefghijklmnopqrstuvwxyz"),
+        Some(libc::ENOENT),
+        "too long to exist"
+    );
 }
 
 // ---- real taps, in a private network namespace --------------------------
@@ -295,8 +345,14 @@ fn in_netns(test: &str, body: impl FnOnce()) {
     }
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
-    if !root || !std::path::Path::new("/dev/net/tun").exists() || Command::new("ip").arg("-V").output().is_err() {
-        skip::skip(test, "needs root, /dev/net/tun and ip(8) for a private network namespace");
+    if !root
+        || !std::path::Path::new("/dev/net/tun").exists()
+        || Command::new("ip").arg("-V").output().is_err()
+    {
+        skip::skip(
+            test,
+            "needs root, /dev/net/tun and ip(8) for a private network namespace",
+        );
         return;
     }
     let o = support::child(test, test, &[]);
@@ -334,13 +390,17 @@ fn tap_attach_needs_an_existing_interface_that_is_up() {
         assert!(t.raw_fd() >= 0);
         // A second attach to the same single-queue tap is refused.
         assert_eq!(
-            Tap::attach(&NetTarget::parse("tapm0")).unwrap_err().raw_os_error(),
+            Tap::attach(&NetTarget::parse("tapm0"))
+                .unwrap_err()
+                .raw_os_error(),
             Some(libc::EBUSY)
         );
         // A template name would make a new device: refused.
         assert!(Tap::attach(&NetTarget::parse("tap%d")).is_err());
         assert_eq!(
-            Tap::attach(&NetTarget::parse("lo")).unwrap_err().raw_os_error(),
+            Tap::attach(&NetTarget::parse("lo"))
+                .unwrap_err()
+                .raw_os_error(),
             Some(libc::EINVAL),
             "not a tap"
         );
@@ -355,7 +415,11 @@ fn real_tap_frames_short_frames_down_and_deleted() {
         let g = Guest::new();
         let n = net(Box::new(Tap::attach(&NetTarget::parse("tapm1")).unwrap()));
         ip("addr add 10.9.0.1/24 dev tapm1");
-        assert_eq!(read_req(&g, &n, BUF, 1514).unwrap().0, -1, "nothing waiting yet");
+        assert_eq!(
+            read_req(&g, &n, BUF, 1514).unwrap().0,
+            -1,
+            "nothing waiting yet"
+        );
 
         // The kernel's ARP request for 10.9.0.2 comes out of the tap.
         arp_trigger("10.9.0.2");
@@ -367,7 +431,11 @@ fn real_tap_frames_short_frames_down_and_deleted() {
         // A frame longer than the buffer: the tap itself cuts it to the
         // buffer and says so with nothing (IFF_NO_PI), as upstream sees it.
         arp_trigger("10.9.0.3");
-        assert_eq!(wait_frame(&g, &n, 20), (0, 20), "cut by the tap to the buffer's size");
+        assert_eq!(
+            wait_frame(&g, &n, 20),
+            (0, 20),
+            "cut by the tap to the buffer's size"
+        );
 
         // The 13-byte frame (upstream asserts) and a good one.
         let mut frame = vec![0xffu8; 6];

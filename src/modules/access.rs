@@ -40,9 +40,12 @@ impl<'m, T: ByteValued> Request<'m, T> {
     /// of the struct as it is in guest memory now.
     #[track_caller]
     pub fn store<F: ByteValued>(&self, field: fn(&T) -> &F, value: F) -> Result<(), Fatal> {
-        let offset = (field(&self.v) as *const F as usize).wrapping_sub(&self.v as *const T as usize);
+        let offset =
+            (field(&self.v) as *const F as usize).wrapping_sub(&self.v as *const T as usize);
         assert!(
-            offset.checked_add(size_of::<F>()).is_some_and(|end| end <= size_of::<T>()),
+            offset
+                .checked_add(size_of::<F>())
+                .is_some_and(|end| end <= size_of::<T>()),
             "Request::store: the selector must pick a field of the request"
         );
         // Inside the struct that `read` found readable and writable.
@@ -96,7 +99,12 @@ mod tests {
     fn store_writes_only_the_chosen_field() {
         let mem = mem();
         mem.writable(0, 64).unwrap().copy_from(&[0xaau8; 64]);
-        let req = Req { input: 1, len: 2, ret: 3, pad: 4 };
+        let req = Req {
+            input: 1,
+            len: 2,
+            ret: 3,
+            pad: 4,
+        };
         mem.write_obj(3, req).unwrap();
         let r = Request::<Req>::read(&mem, 3, "t").unwrap();
         assert_eq!((r.v.input, r.v.len, r.v.ret), (1, 2, 3));
@@ -106,12 +114,18 @@ mod tests {
         mem.write_obj::<u64>(11, 0x2222).unwrap();
         r.store(|q| &q.ret, -1).unwrap();
         let now: Req = mem.read_obj(3).unwrap();
-        assert_eq!((now.input, now.len, now.ret, now.pad), (0x1111, 0x2222, -1, 4));
+        assert_eq!(
+            (now.input, now.len, now.ret, now.pad),
+            (0x1111, 0x2222, -1, 4)
+        );
         r.store(|q| &q.len, 7).unwrap();
         assert_eq!(mem.read_obj::<Req>(3).unwrap().len, 7);
         let all = bytes(&mem, 0, 64);
         assert_eq!(&all[..3], &[0xaa; 3], "nothing before the struct");
-        assert!(all[3 + size_of::<Req>()..].iter().all(|&b| b == 0xaa), "nothing after it");
+        assert!(
+            all[3 + size_of::<Req>()..].iter().all(|&b| b == 0xaa),
+            "nothing after it"
+        );
     }
 
     #[test]
@@ -142,13 +156,20 @@ mod tests {
         }
         for gpa in [0x1000, 0x1000 - 8, 0x2000 - 8] {
             match Request::<Req>::read(&mem, gpa, "t") {
-                Err(Fatal::ReadOnlyRequest { what: "t", gpa: g, size }) => {
+                Err(Fatal::ReadOnlyRequest {
+                    what: "t",
+                    gpa: g,
+                    size,
+                }) => {
                     assert_eq!((g, size), (gpa, size_of::<Req>()))
                 }
                 other => panic!("{gpa:#x}: {:?}", other.map(|r| r.gpa)),
             }
         }
-        assert!(Request::<Req>::read(&mem, 0x2000, "t").is_ok(), "right after it");
+        assert!(
+            Request::<Req>::read(&mem, 0x2000, "t").is_ok(),
+            "right after it"
+        );
     }
 
     #[test]
@@ -157,10 +178,15 @@ mod tests {
         let e = Request::<Req>::read(&mem, u64::MAX, "t").err().unwrap();
         let msg = crate::error::Fatal::from(e).to_string();
         assert!(
-            msg.contains("src/modules/access.rs:") && msg.ends_with(": Invalid guest access: gpa=0xffffffffffffffff, sz=24"),
+            msg.contains("src/modules/access.rs:")
+                && msg.ends_with(": Invalid guest access: gpa=0xffffffffffffffff, sz=24"),
             "{msg}"
         );
-        let ro = Fatal::ReadOnlyRequest { what: "blk", gpa: 0x10000, size: 24 };
+        let ro = Fatal::ReadOnlyRequest {
+            what: "blk",
+            gpa: 0x10000,
+            size: 24,
+        };
         assert_eq!(
             ro.to_string(),
             "blk: guest request at gpa=0x10000, sz=24 is in read-only guest memory"

@@ -56,27 +56,51 @@ impl Blk {
         rd.store(|r| &r.ret, ret)
     }
 
-    fn do_write(&self, mem: &GuestMem, sector: u64, data: ukvm_gpa_t, len: u64) -> Result<i32, Fatal> {
+    fn do_write(
+        &self,
+        mem: &GuestMem,
+        sector: u64,
+        data: ukvm_gpa_t,
+        len: u64,
+    ) -> Result<i32, Fatal> {
         let g = self.disk.geometry();
-        let Some(pos) = g.span(sector, len) else { return Ok(-1) };
+        let Some(pos) = g.span(sector, len) else {
+            return Ok(-1);
+        };
         if !g.rw {
             return Ok(-1);
         }
         // On the disk, so len <= i64::MAX; the buffer must be guest memory
         // (upstream's check, fatal) that the monitor may read.
-        let Ok(len) = usize::try_from(len) else { return Ok(-1) };
-        let Some(buf) = data_buffer(mem.readable(data, len))? else { return Ok(-1) };
+        let Ok(len) = usize::try_from(len) else {
+            return Ok(-1);
+        };
+        let Some(buf) = data_buffer(mem.readable(data, len))? else {
+            return Ok(-1);
+        };
         match self.disk.write_from(&buf, pos) {
             Ok(()) => Ok(0),
             Err(_) => Ok(-1),
         }
     }
 
-    fn do_read(&self, mem: &GuestMem, sector: u64, data: ukvm_gpa_t, len: u64) -> Result<i32, Fatal> {
+    fn do_read(
+        &self,
+        mem: &GuestMem,
+        sector: u64,
+        data: ukvm_gpa_t,
+        len: u64,
+    ) -> Result<i32, Fatal> {
         let g = self.disk.geometry();
-        let Some(pos) = g.span(sector, len) else { return Ok(-1) };
-        let Ok(len) = usize::try_from(len) else { return Ok(-1) };
-        let Some(buf) = data_buffer(mem.writable(data, len))? else { return Ok(-1) };
+        let Some(pos) = g.span(sector, len) else {
+            return Ok(-1);
+        };
+        let Ok(len) = usize::try_from(len) else {
+            return Ok(-1);
+        };
+        let Some(buf) = data_buffer(mem.writable(data, len))? else {
+            return Ok(-1);
+        };
         match self.disk.read_into(&buf, pos) {
             Ok(()) => Ok(0),
             Err(IoFail::Eof { done }) => {

@@ -76,7 +76,9 @@ impl Disk {
     pub fn read_into(&self, buf: &VolatileSlice<'_>, off: u64) -> Result<(), IoFail> {
         let mut done = 0usize;
         while done < buf.len() {
-            let rest = buf.offset(done).map_err(|_| IoFail::Os(io::Error::from(io::ErrorKind::InvalidInput)))?;
+            let rest = buf
+                .offset(done)
+                .map_err(|_| IoFail::Os(io::Error::from(io::ErrorKind::InvalidInput)))?;
             match guest_io::pread(self.file.as_raw_fd(), &rest, off + done as u64) {
                 Ok(0) => return Err(IoFail::Eof { done }),
                 Ok(n) => done += n.min(rest.len()),
@@ -93,7 +95,9 @@ impl Disk {
     pub fn write_from(&self, buf: &VolatileSlice<'_>, off: u64) -> Result<(), IoFail> {
         let mut done = 0usize;
         while done < buf.len() {
-            let rest = buf.offset(done).map_err(|_| IoFail::Os(io::Error::from(io::ErrorKind::InvalidInput)))?;
+            let rest = buf
+                .offset(done)
+                .map_err(|_| IoFail::Os(io::Error::from(io::ErrorKind::InvalidInput)))?;
             match guest_io::pwrite(self.file.as_raw_fd(), &rest, off + done as u64) {
                 Ok(0) => return Err(IoFail::Os(io::Error::from(io::ErrorKind::WriteZero))),
                 Ok(n) => done += n.min(rest.len()),

@@ -19,8 +19,9 @@ use super::net::Net;
 use super::net_opts::{self, NetTarget};
 use super::tap::{FrameIo, Tap};
 use crate::abi::{
-    ukvm_gpa_t, UkvmHv, UkvmModule, UKVM_HYPERCALL_BLKINFO, UKVM_HYPERCALL_BLKREAD, UKVM_HYPERCALL_BLKWRITE,
-    UKVM_HYPERCALL_NETINFO, UKVM_HYPERCALL_NETREAD, UKVM_HYPERCALL_NETWRITE,
+    ukvm_gpa_t, UkvmHv, UkvmModule, UKVM_HYPERCALL_BLKINFO, UKVM_HYPERCALL_BLKREAD,
+    UKVM_HYPERCALL_BLKWRITE, UKVM_HYPERCALL_NETINFO, UKVM_HYPERCALL_NETREAD,
+    UKVM_HYPERCALL_NETWRITE,
 };
 use crate::diag;
 use crate::error::Fatal;
@@ -75,7 +76,9 @@ fn arg_bytes<'a>(arg: *const c_char) -> Option<&'a [u8]> {
 fn monitor_for_setup(module: &str, hv: *mut UkvmHv) -> Option<&'static Monitor> {
     let m = Monitor::from_hv(hv);
     if m.is_none() {
-        diag::warn(&format!("{module}: setup called without the monitor's struct ukvm_hv"));
+        diag::warn(&format!(
+            "{module}: setup called without the monitor's struct ukvm_hv"
+        ));
     }
     m
 }
@@ -115,7 +118,8 @@ unsafe extern "C" fn blk_cmdarg(arg: *mut c_char) -> c_int {
     guard("blk handle_cmdarg", || {
         match arg_bytes(arg).and_then(|a| a.strip_prefix(b"--disk=")) {
             Some(path) => {
-                *DISK_ARG.lock().unwrap_or_else(|e| e.into_inner()) = Some(OsStr::from_bytes(path).to_owned());
+                *DISK_ARG.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(OsStr::from_bytes(path).to_owned());
                 0
             }
             None => -1,
@@ -158,15 +162,21 @@ unsafe extern "C" fn blk_setup(hv: *mut UkvmHv) -> c_int {
 }
 
 unsafe extern "C" fn blk_info(hv: *mut UkvmHv, gpa: ukvm_gpa_t) {
-    guard("blk info hypercall", || c_entry(hv, gpa, "blk", native::blk_info))
+    guard("blk info hypercall", || {
+        c_entry(hv, gpa, "blk", native::blk_info)
+    })
 }
 
 unsafe extern "C" fn blk_write(hv: *mut UkvmHv, gpa: ukvm_gpa_t) {
-    guard("blk write hypercall", || c_entry(hv, gpa, "blk", native::blk_write))
+    guard("blk write hypercall", || {
+        c_entry(hv, gpa, "blk", native::blk_write)
+    })
 }
 
 unsafe extern "C" fn blk_read(hv: *mut UkvmHv, gpa: ukvm_gpa_t) {
-    guard("blk read hypercall", || c_entry(hv, gpa, "blk", native::blk_read))
+    guard("blk read hypercall", || {
+        c_entry(hv, gpa, "blk", native::blk_read)
+    })
 }
 
 // ---- net ----------------------------------------------------------------
@@ -262,15 +272,21 @@ unsafe extern "C" fn net_setup(hv: *mut UkvmHv) -> c_int {
 }
 
 unsafe extern "C" fn net_info(hv: *mut UkvmHv, gpa: ukvm_gpa_t) {
-    guard("net info hypercall", || c_entry(hv, gpa, "net", native::net_info))
+    guard("net info hypercall", || {
+        c_entry(hv, gpa, "net", native::net_info)
+    })
 }
 
 unsafe extern "C" fn net_write(hv: *mut UkvmHv, gpa: ukvm_gpa_t) {
-    guard("net write hypercall", || c_entry(hv, gpa, "net", native::net_write))
+    guard("net write hypercall", || {
+        c_entry(hv, gpa, "net", native::net_write)
+    })
 }
 
 unsafe extern "C" fn net_read(hv: *mut UkvmHv, gpa: ukvm_gpa_t) {
-    guard("net read hypercall", || c_entry(hv, gpa, "net", native::net_read))
+    guard("net read hypercall", || {
+        c_entry(hv, gpa, "net", native::net_read)
+    })
 }
 
 /// The hypercalls as the monitor's loop calls them: the module's state

@@ -38,7 +38,11 @@ pub enum Fatal {
     Range(GuestAccessError, &'static Location<'static>),
     /// The request struct lies where the monitor cannot store its result
     /// (the guest's read-only text or data).
-    ReadOnlyRequest { what: &'static str, gpa: u64, size: usize },
+    ReadOnlyRequest {
+        what: &'static str,
+        gpa: u64,
+        size: usize,
+    },
     /// The host side broke in a way the guest cannot recover from.
     Host(String),
 }

@@ -55,8 +55,11 @@ fn check_interface(name: &str) -> io::Result<()> {
     while !p.is_null() {
         // SAFETY: p is a node of the list getifaddrs returned.
         let ifa = unsafe { &*p };
-        // SAFETY: ifa_name is a NUL-terminated interface name.
-        if !ifa.ifa_name.is_null() && unsafe { CStr::from_ptr(ifa.ifa_name) }.to_bytes() == name.as_bytes() {
+        let matches = !ifa.ifa_name.is_null() && {
+            // SAFETY: ifa_name is a NUL-terminated interface name.
+            unsafe { CStr::from_ptr(ifa.ifa_name) }.to_bytes() == name.as_bytes()
+        };
+        if matches {
             flags = Some(ifa.ifa_flags);
             break;
         }
@@ -66,7 +69,9 @@ fn check_interface(name: &str) -> io::Result<()> {
     unsafe { libc::freeifaddrs(list) };
     match flags {
         None => Err(os_err(libc::ENOENT)),
-        Some(f) if f & (libc::IFF_UP | libc::IFF_RUNNING) as u32 == 0 => Err(os_err(libc::ENETDOWN)),
+        Some(f) if f & (libc::IFF_UP | libc::IFF_RUNNING) as u32 == 0 => {
+            Err(os_err(libc::ENETDOWN))
+        }
         Some(_) => Ok(()),
     }
 }
@@ -81,8 +86,11 @@ impl Tap {
             NetTarget::Fd(fd) => {
                 // SAFETY: fcntl on a number; an unopened one gives EBADF.
                 let fl = unsafe { libc::fcntl(*fd, libc::F_GETFL) };
+                if fl == -1 {
+                    return Err(io::Error::last_os_error());
+                }
                 // SAFETY: as above.
-                if fl == -1 || unsafe { libc::fcntl(*fd, libc::F_SETFL, fl | libc::O_NONBLOCK) } == -1 {
+                if unsafe { libc::fcntl(*fd, libc::F_SETFL, fl | libc::O_NONBLOCK) } == -1 {
                     return Err(io::Error::last_os_error());
                 }
                 Ok(Tap {
@@ -126,7 +134,9 @@ impl Tap {
         if got.to_bytes() != name.as_bytes() {
             return Err(os_err(libc::EINVAL));
         }
-        Ok(Tap { fd: TapFd::Owned(fd) })
+        Ok(Tap {
+            fd: TapFd::Owned(fd),
+        })
     }
 
     pub fn raw_fd(&self) -> RawFd {

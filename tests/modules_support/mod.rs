@@ -21,10 +21,19 @@ pub fn guest_mem() -> GuestMem {
     let mem = GuestMem::anonymous(MEM).unwrap();
     // SAFETY: TEXT..TEXT+PAGE lies inside the mapping, which nothing holds
     // a reference into.
-    let rc = unsafe { libc::mprotect(mem.host_base().add(TEXT as usize).cast(), PAGE as usize, libc::PROT_READ) };
+    let rc = unsafe {
+        libc::mprotect(
+            mem.host_base().add(TEXT as usize).cast(),
+            PAGE as usize,
+            libc::PROT_READ,
+        )
+    };
     assert_eq!(rc, 0);
     mem.refresh_protections(|| panic!("/proc/self/maps could not be read"));
-    assert!(mem.can_read(TEXT, 1) && !mem.can_write(TEXT, 1), "the snapshot sees TEXT read-only");
+    assert!(
+        mem.can_read(TEXT, 1) && !mem.can_write(TEXT, 1),
+        "the snapshot sees TEXT read-only"
+    );
     mem
 }
 
@@ -99,8 +108,14 @@ impl Drop for Scratch {
 /// `#[ignore]`d child entry point.
 pub fn child(name: &str, scenario: &str, env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(std::env::current_exe().unwrap());
-    c.args(["--exact", name, "--include-ignored", "--nocapture", "--test-threads=1"])
-        .env("MODULES_CHILD", scenario);
+    c.args([
+        "--exact",
+        name,
+        "--include-ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("MODULES_CHILD", scenario);
     for (k, v) in env {
         c.env(k, v);
     }
