@@ -8,7 +8,7 @@ use std::io;
 use std::mem::{offset_of, size_of, MaybeUninit};
 use std::panic::Location;
 
-use vm_memory::Bytes;
+use vm_memory::VolatileMemory;
 use vm_memory::VolatileSlice;
 
 use crate::abi::{ukvm_gpa_t, ukvm_poll, ukvm_puts, ukvm_walltime};
@@ -58,17 +58,18 @@ fn now_nsecs() -> Result<u64, CallError> {
 
 /// WALLTIME: store the real-time clock in nanoseconds since the epoch.
 pub fn walltime(mem: &GuestMem, gpa: ukvm_gpa_t) -> Result<(), CallError> {
+    // Checked before the clock is read: nothing happens for a bad gpa.
     let out = mem.writable(gpa, size_of::<ukvm_walltime>())?;
-    let t = ukvm_walltime {
-        nsecs: now_nsecs()?,
-    };
-    // The slice is exactly the struct's size: this store cannot fail.
-    out.write_obj(t, 0).map_err(|_| {
-        MemError::NotWritable(GuestAccessError {
+    // The slice is exactly the struct's size: this cannot fail.
+    let out = out.get_ref::<ukvm_walltime>(0).map_err(|_| {
+        MemError::Range(GuestAccessError {
             gpa,
             size: size_of::<ukvm_walltime>(),
         })
     })?;
+    out.store(ukvm_walltime {
+        nsecs: now_nsecs()?,
+    });
     Ok(())
 }
 

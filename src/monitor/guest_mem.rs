@@ -9,7 +9,7 @@ use std::fmt;
 use std::panic::Location;
 
 use vm_memory::{
-    ByteValued, Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap, VolatileSlice,
+    ByteValued, GuestAddress, GuestMemoryBackend, GuestMemoryMmap, VolatileMemory, VolatileSlice,
 };
 
 use crate::abi::ukvm_gpa_t;
@@ -272,28 +272,28 @@ impl GuestMem {
         Ok(self.slice(gpa, len))
     }
 
-    /// Read a guest struct (or integer) at `gpa`; any alignment.
+    /// Read a guest struct (or integer) at `gpa`; any alignment. One
+    /// volatile load of the whole value.
+    #[inline]
     pub fn read_obj<T: ByteValued>(&self, gpa: ukvm_gpa_t) -> Result<T, MemError> {
         let s = self.readable(gpa, size_of::<T>())?;
         // The slice is exactly size_of::<T>() bytes, so this cannot fail.
-        s.read_obj(0).map_err(|_| {
-            MemError::Range(GuestAccessError {
-                gpa,
-                size: size_of::<T>(),
-            })
-        })
+        let r = s
+            .get_ref::<T>(0)
+            .map_err(|_| MemError::Range(GuestAccessError { gpa, size: size_of::<T>() }))?;
+        Ok(r.load())
     }
 
     /// Write a guest struct (or one field of it: an integer at the field's
-    /// address) at `gpa`; any alignment.
+    /// address) at `gpa`; any alignment. One volatile store.
+    #[inline]
     pub fn write_obj<T: ByteValued>(&self, gpa: ukvm_gpa_t, value: T) -> Result<(), MemError> {
         let s = self.writable(gpa, size_of::<T>())?;
-        s.write_obj(value, 0).map_err(|_| {
-            MemError::Range(GuestAccessError {
-                gpa,
-                size: size_of::<T>(),
-            })
-        })
+        let r = s
+            .get_ref::<T>(0)
+            .map_err(|_| MemError::Range(GuestAccessError { gpa, size: size_of::<T>() }))?;
+        r.store(value);
+        Ok(())
     }
 
     /// Host pointer to `size` checked bytes at `gpa`, for C callers
