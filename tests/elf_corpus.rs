@@ -3,13 +3,20 @@
 //!
 //! Every malformed file must give an error, and through the C path exactly
 //! one line on stderr and exit status 1 (not a signal). The child is this
-//! test binary run again with `UKVM_ELF_CHILD=<file>`.
+//! test binary run again with `UKVM_ELF_CHILD=<file>`. Skips: one
+//! `skip <test>: <reason>` line each, only for an absent prerequisite
+//! (skip_support/mod.rs).
+
+#[path = "elf_support/corpus.rs"]
+mod corpus;
+#[path = "skip_support/mod.rs"]
+mod skip;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ukvm::elf::{self, corpus, HOST_MACHINE};
+use ukvm::elf::{self, HOST_MACHINE};
 
 extern "C" {
     fn ukvm_elf_load(
@@ -34,11 +41,13 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Child side: load the file named by `UKVM_ELF_CHILD` through the C entry
 /// point into fresh guest memory and print what came back, with the host
-/// permissions of the text and data pages. Does nothing in a normal run.
+/// permissions of the text and data pages. Not a test of its own: ignored
+/// in a plain run, run by `run_child`.
 #[test]
+#[ignore = "child-process entry point of the C-path tests"]
 fn child_ukvm_elf_load() {
     let Some(file) = std::env::var_os(CHILD_ENV) else {
-        return;
+        panic!("run only as a child, with {CHILD_ENV} set");
     };
     let size = corpus::MEM_SIZE;
     // SAFETY: fresh anonymous mapping, never unmapped (the process ends).
@@ -53,9 +62,14 @@ fn child_ukvm_elf_load() {
         )
     };
     assert_ne!(mem, libc::MAP_FAILED);
-    let c = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(file.as_os_str())).unwrap();
+    let c =
+        std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(file.as_os_str())).unwrap();
     // The name "(null)" stands for a NULL file pointer.
-    let name = if file == "(null)" { std::ptr::null() } else { c.as_ptr() };
+    let name = if file == "(null)" {
+        std::ptr::null()
+    } else {
+        c.as_ptr()
+    };
     let (mut entry, mut end) = (1u64, 1u64);
     // SAFETY: NULL or a valid C string, our mapping of `size` bytes, valid
     // out pointers.
@@ -67,7 +81,10 @@ fn child_ukvm_elf_load() {
             .find_map(|l| {
                 let (range, rest) = l.split_once(' ')?;
                 let (a, b) = range.split_once('-')?;
-                let (a, b) = (u64::from_str_radix(a, 16).ok()?, u64::from_str_radix(b, 16).ok()?);
+                let (a, b) = (
+                    u64::from_str_radix(a, 16).ok()?,
+                    u64::from_str_radix(b, 16).ok()?,
+                );
                 (a <= addr && addr < b).then(|| rest.get(..4).unwrap_or("").to_string())
             })
             .unwrap_or_default()
@@ -79,20 +96,37 @@ fn child_ukvm_elf_load() {
     );
 }
 
-/// With `UKVM_ELF_CORPUS_OUT=<dir>`, write the valid image and every
-/// malformed case there (fuzz seeds); does nothing otherwise.
+/// Write the valid image and every malformed case as files, one per case
+/// (`make compare`'s malformed-kernel cases and `make fuzz`'s seeds): to
+/// `UKVM_ELF_CORPUS_OUT=<dir>` when set, else to a scratch directory; then
+/// check that each file holds its case.
 #[test]
 fn write_corpus() {
-    let Some(dir) = std::env::var_os(OUT_ENV).map(PathBuf::from) else {
-        return;
+    let (dir, scratch_dir) = match std::env::var_os(OUT_ENV) {
+        Some(d) => (PathBuf::from(d), false),
+        None => (scratch("write"), true),
     };
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("valid"), corpus::valid(HOST_MACHINE)).unwrap();
-    let cases = corpus::malformed(HOST_MACHINE);
-    for case in &cases {
-        std::fs::write(dir.join(&case.name), &case.bytes).unwrap();
+    let mut files = vec![("valid".to_string(), corpus::valid(HOST_MACHINE))];
+    files.extend(
+        corpus::malformed(HOST_MACHINE)
+            .into_iter()
+            .map(|c| (c.name, c.bytes)),
+    );
+    for (name, bytes) in &files {
+        std::fs::write(dir.join(name), bytes).unwrap();
     }
-    println!("wrote {} files to {}", cases.len() + 1, dir.display());
+    for (name, bytes) in &files {
+        assert_eq!(
+            &std::fs::read(dir.join(name)).unwrap(),
+            bytes,
+            "{name}: two cases share a name?"
+        );
+    }
+    println!("wrote {} files to {}", files.len(), dir.display());
+    if scratch_dir {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
 
 struct ChildResult {
@@ -104,7 +138,13 @@ struct ChildResult {
 
 fn run_child(file: &Path) -> ChildResult {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_ukvm_elf_load", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_ukvm_elf_load",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, file)
         .output()
         .unwrap();
@@ -160,7 +200,10 @@ fn null_file_pointer_is_fatal() {
     let r = run_child(Path::new("(null)"));
     assert_eq!((r.code, r.signal), (Some(1), None));
     assert!(
-        r.stderr.trim_end().ends_with(": ukvm_elf_load: NULL argument") && r.stderr.lines().count() == 1,
+        r.stderr
+            .trim_end()
+            .ends_with(": ukvm_elf_load: NULL argument")
+            && r.stderr.lines().count() == 1,
         "{:?}",
         r.stderr
     );
@@ -223,7 +266,10 @@ fn check_case(file: &Path, bytes: &[u8], mem: &mut [u8]) -> Option<String> {
     }
     let want = format!(": {}: {msg}", file.display());
     if r.stderr.lines().count() != 1 || !r.stderr.trim_end().ends_with(&want) {
-        return Some(format!("child stderr {:?}, wanted one line ending {want:?}", r.stderr));
+        return Some(format!(
+            "child stderr {:?}, wanted one line ending {want:?}",
+            r.stderr
+        ));
     }
     if r.stdout.contains("LOADED") {
         return Some("child returned from ukvm_elf_load".into());
@@ -235,8 +281,9 @@ fn check_case(file: &Path, bytes: &[u8], mem: &mut [u8]) -> Option<String> {
 /// upstream's build, and check the loader against the linker's own `_end`.
 #[test]
 fn real_linker_output_loads() {
+    const NAME: &str = "real_linker_output_loads";
     if !cfg!(target_arch = "x86_64") {
-        eprintln!("SKIP real_linker_output_loads: needs an x86_64 host toolchain");
+        skip::skip(NAME, "needs an x86_64 host toolchain");
         return;
     }
     let solo5 = std::env::var_os("SOLO5_SRC")
@@ -244,7 +291,7 @@ fn real_linker_output_loads() {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/solo5-v0.3.1"));
     let lds = solo5.join("kernel/ukvm/solo5.lds");
     if !lds.exists() {
-        eprintln!("SKIP real_linker_output_loads: no {} (set SOLO5_SRC)", lds.display());
+        skip::skip(NAME, &format!("no {} (set SOLO5_SRC)", lds.display()));
         return;
     }
     let dir = scratch("linked");
@@ -258,13 +305,24 @@ fn real_linker_output_loads() {
     let obj = dir.join("k.o");
     let kernel = dir.join("k.ukvm");
     let cc = Command::new("cc")
-        .args(["-ffreestanding", "-fno-pie", "-fno-stack-protector", "-O2", "-c", "-o"])
+        .args([
+            "-ffreestanding",
+            "-fno-pie",
+            "-fno-stack-protector",
+            "-O2",
+            "-c",
+            "-o",
+        ])
         .arg(&obj)
         .arg(&src)
         .status();
-    if !matches!(cc, Ok(s) if s.success()) {
-        eprintln!("SKIP real_linker_output_loads: cc not available or failed: {cc:?}");
-        return;
+    match cc {
+        Ok(s) => assert!(s.success(), "cc failed on {}: {s}", src.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            skip::skip(NAME, "no cc on PATH");
+            return;
+        }
+        Err(e) => panic!("cc: {e}"),
     }
     let ld = Command::new("ld")
         .args(["-nostdlib", "-z", "max-page-size=0x1000", "-static", "-T"])
@@ -291,7 +349,10 @@ fn real_linker_output_loads() {
     let msg = symbols("msg") as usize;
     assert_eq!(&mem[msg..msg + 6], b"hello\0");
     let big = symbols("big") as usize;
-    assert!(mem[big..big + 3 * 4096].iter().all(|&b| b == 0), "bss zeroed");
+    assert!(
+        mem[big..big + 3 * 4096].iter().all(|&b| b == 0),
+        "bss zeroed"
+    );
     assert_eq!(mem[symbols("counter") as usize], 5);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -307,44 +368,92 @@ fn kernels_in(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Kernels built elsewhere in the project: upstream's test unikernels
-/// (build/upstream-<arch>/tests/*/) and our AArch64 test guests
-/// (build/aarch64/guests/). Each must load for its architecture.
+/// (build/upstream-<arch>/src/tests/test_*/, built by test-upstream) and
+/// our AArch64 test guests (build/aarch64/guests/). Each must load for its
+/// architecture. A place not built yet is a skip; a place that exists but
+/// holds no kernel is a failure (a build that went wrong, or a wrong path).
 #[test]
 fn project_built_kernels_load() {
+    const NAME: &str = "project_built_kernels_load";
     let build = std::env::var_os("BUILD")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("build"));
-    let mut kernels = Vec::new();
-    for (arch, machine) in [("aarch64", elf::EM_AARCH64), ("x86_64", elf::EM_X86_64)] {
-        let tests = build.join(format!("upstream-{arch}/tests"));
-        let dirs = std::fs::read_dir(&tests)
-            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-            .unwrap_or_else(|_| Vec::new());
-        for d in dirs {
-            kernels.extend(kernels_in(&d).into_iter().map(|k| (k, machine)));
-        }
-    }
-    kernels.extend(
-        kernels_in(&build.join("aarch64/guests"))
-            .into_iter()
-            .map(|k| (k, elf::EM_AARCH64)),
-    );
+    let upstream = |arch: &str| build.join(format!("upstream-{arch}/src/tests"));
+    let places = [
+        (
+            "upstream-aarch64",
+            upstream("aarch64"),
+            elf::EM_AARCH64,
+            "make test-upstream ARCH=aarch64",
+        ),
+        (
+            "upstream-x86_64",
+            upstream("x86_64"),
+            elf::EM_X86_64,
+            "make test-upstream ARCH=x86_64",
+        ),
+        (
+            "aarch64-guests",
+            build.join("aarch64/guests"),
+            elf::EM_AARCH64,
+            "make aarch64-guests",
+        ),
+    ];
     let mut mem = vec![0u8; 0x2000_0000];
-    for (kernel, machine) in &kernels {
-        let l = elf::load_path(kernel, &mut mem, *machine).unwrap_or_else(|e| panic!("{}: {e}", kernel.display()));
-        assert!(
-            l.entry >= elf::MIN_GPA && l.entry < l.end,
-            "{}: {l:?}",
-            kernel.display()
-        );
-        assert_eq!(l.end % 0x1000, 0, "{}: end {:#x}", kernel.display(), l.end);
-        eprintln!("ok {}: entry {:#x} end {:#x}", kernel.display(), l.entry, l.end);
+    let mut empty = Vec::new();
+    for (label, dir, machine, maker) in &places {
+        if !dir.is_dir() {
+            skip::skip(
+                &format!("{NAME}[{label}]"),
+                &format!("no {} (built by {maker})", dir.display()),
+            );
+            continue;
+        }
+        let kernels = if label.starts_with("upstream") {
+            let mut test_dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("test_"))
+                })
+                .collect();
+            test_dirs.sort();
+            // Each test_NAME/ builds test_NAME.ukvm (next to a Makefile.ukvm).
+            let kernel_of =
+                |d: &PathBuf| d.join(format!("{}.ukvm", d.file_name().unwrap().to_string_lossy()));
+            for d in test_dirs.iter().filter(|d| !kernel_of(d).is_file()) {
+                empty.push(format!("{}: not built", kernel_of(d).display()));
+            }
+            test_dirs
+                .iter()
+                .map(kernel_of)
+                .filter(|k| k.is_file())
+                .collect()
+        } else {
+            kernels_in(dir)
+        };
+        if kernels.is_empty() {
+            empty.push(format!("{}: no *.ukvm kernel in it", dir.display()));
+            continue;
+        }
+        for kernel in &kernels {
+            let l = elf::load_path(kernel, &mut mem, *machine)
+                .unwrap_or_else(|e| panic!("{}: {e}", kernel.display()));
+            assert!(
+                l.entry >= elf::MIN_GPA && l.entry < l.end,
+                "{}: {l:?}",
+                kernel.display()
+            );
+            assert_eq!(l.end % 0x1000, 0, "{}: end {:#x}", kernel.display(), l.end);
+            println!(
+                "ok {}: entry {:#x} end {:#x}",
+                kernel.display(),
+                l.entry,
+                l.end
+            );
+        }
+        println!("{label}: {} kernels loaded", kernels.len());
     }
-    if kernels.is_empty() {
-        eprintln!(
-            "SKIP project_built_kernels_load: no kernels under {}/upstream-*/tests/*/ or {}/aarch64/guests/",
-            build.display(),
-            build.display()
-        );
-    }
+    assert!(empty.is_empty(), "built places without kernels: {empty:#?}");
 }

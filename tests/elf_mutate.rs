@@ -2,12 +2,15 @@
 //! in every `cargo test`, and a timed run (ignored by default) that `make
 //! fuzz` uses on stable Rust when cargo-fuzz cannot be had.
 
+#[path = "elf_support/corpus.rs"]
+mod corpus;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use ukvm::elf::corpus::{self, Mutator};
-use ukvm::elf::HOST_MACHINE;
+use corpus::Mutator;
+use ukvm::elf::{self, HOST_MACHINE};
 
 /// Run mutated inputs until `done` says stop; returns (runs, accepted).
 /// A broken promise saves the input under `artifacts` and fails.
@@ -29,7 +32,7 @@ fn run(seed: u64, mut done: impl FnMut(u64) -> bool, artifacts: Option<PathBuf>)
             }
             std::panic::resume_unwind(e);
         }
-        if ukvm::elf::load(&input[..], &mut mem, HOST_MACHINE).is_ok() {
+        if elf::load(&input[..], &mut mem, HOST_MACHINE).is_ok() {
             accepted += 1;
         }
         runs += 1;
@@ -65,6 +68,10 @@ fn timed_mutation_fuzz() {
     let artifacts = std::env::var_os("UKVM_FUZZ_ARTIFACTS").map(PathBuf::from);
     let start = Instant::now();
     let limit = Duration::from_secs(secs);
-    let (runs, accepted) = run(seed, |n| n % 1024 == 0 && start.elapsed() >= limit, artifacts);
+    let (runs, accepted) = run(
+        seed,
+        |n| n % 1024 == 0 && start.elapsed() >= limit,
+        artifacts,
+    );
     println!("stable mutation fuzz: seed {seed:#x}, {runs} runs in {secs} s, {accepted} accepted, no failures");
 }

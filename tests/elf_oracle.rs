@@ -7,21 +7,32 @@
 //! we deliberately add (listed in `STRICTER`). Where upstream refuses a
 //! file or crashes on it, we must refuse it too.
 
+#[path = "elf_support/corpus.rs"]
+mod corpus;
+#[path = "skip_support/mod.rs"]
+mod skip;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ukvm::elf::corpus::{self, Mutator};
+use corpus::Mutator;
 use ukvm::elf::{self, ElfError, HOST_MACHINE};
 
 /// Our checks that upstream lacks, with why each is there.
 const STRICTER: &[(&str, &str)] = &[
-    ("BadData", "big-endian files cannot be read as little-endian ones"),
+    (
+        "BadData",
+        "big-endian files cannot be read as little-endian ones",
+    ),
     (
         "BadIdentVersion",
         "EI_VERSION other than EV_CURRENT is not ELF as we know it",
     ),
-    ("BadVersion", "e_version other than EV_CURRENT is not ELF as we know it"),
+    (
+        "BadVersion",
+        "e_version other than EV_CURRENT is not ELF as we know it",
+    ),
     (
         "BadPhentsize",
         "upstream reads 56-byte headers whatever e_phentsize says",
@@ -46,11 +57,18 @@ const STRICTER: &[(&str, &str)] = &[
         "Overlap",
         "overlapping segments overwrite each other and mix protections",
     ),
-    ("EntryOutsideSegments", "the vCPU would start outside the kernel"),
+    (
+        "EntryOutsideSegments",
+        "the vCPU would start outside the kernel",
+    ),
 ];
 
 fn variant(e: &ElfError) -> String {
-    format!("{e:?}").split([' ', '(', '{']).next().unwrap_or("").to_string()
+    format!("{e:?}")
+        .split([' ', '(', '{'])
+        .next()
+        .unwrap_or("")
+        .to_string()
 }
 
 #[derive(Debug, PartialEq)]
@@ -119,7 +137,8 @@ fn upstream(harness: &Path, file: &Path) -> Outcome {
     }
 }
 
-/// Build the harness with upstream's loader, or say why not.
+/// Build the harness with upstream's loader; `Err` says which prerequisite
+/// is absent (a skip). A compile that fails is a failure: it panics.
 fn build_harness() -> Result<PathBuf, String> {
     if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
         return Err("upstream's loader builds only for x86_64 and aarch64".into());
@@ -136,7 +155,7 @@ fn build_harness() -> Result<PathBuf, String> {
         .map(PathBuf::from)
         .unwrap_or_else(|| manifest.join("build"));
     let dir = build.join("elf-oracle");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let harness = dir.join(format!("harness-{}", std::process::id()));
     let status = Command::new("cc")
         .args(["-O1", "-w", "-I"])
@@ -145,10 +164,15 @@ fn build_harness() -> Result<PathBuf, String> {
         .arg(&harness)
         .arg(manifest.join("tests/elf_oracle/harness.c"))
         .arg(&elf_c)
-        .status()
-        .map_err(|e| format!("cc: {e}"))?;
-    if !status.success() {
-        return Err(format!("cc failed: {status}"));
+        .status();
+    match status {
+        Ok(s) => assert!(
+            s.success(),
+            "cc failed to build the oracle from {}: {s}",
+            elf_c.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err("no cc on PATH".into()),
+        Err(e) => panic!("cc: {e}"),
     }
     Ok(harness)
 }
@@ -158,14 +182,18 @@ fn same_as_upstream_where_upstream_is_sound() {
     let harness = match build_harness() {
         Ok(h) => h,
         Err(why) => {
-            eprintln!("SKIP same_as_upstream_where_upstream_is_sound: {why}");
+            skip::skip("same_as_upstream_where_upstream_is_sound", &why);
             return;
         }
     };
     let dir = harness.with_extension("inputs");
     std::fs::create_dir_all(&dir).unwrap();
     let mut inputs: Vec<(String, Vec<u8>)> = vec![("valid".into(), corpus::valid(HOST_MACHINE))];
-    inputs.extend(corpus::malformed(HOST_MACHINE).into_iter().map(|c| (c.name, c.bytes)));
+    inputs.extend(
+        corpus::malformed(HOST_MACHINE)
+            .into_iter()
+            .map(|c| (c.name, c.bytes)),
+    );
     // Mutants of the valid image, so that both loaders accept many of them.
     let mut m = Mutator::from_seeds(0x0dd_0c1e, vec![corpus::valid(HOST_MACHINE)]);
     inputs.extend((0..800).map(|i| (format!("mutant-{i}"), m.next_image())));
@@ -179,7 +207,9 @@ fn same_as_upstream_where_upstream_is_sound() {
         let theirs = upstream(&harness, &file);
         let mine = ours(image, &mut mem);
         let key = match (&theirs, &mine) {
-            (Outcome::Accept { .. }, Ok(o)) if *o == theirs => "both accept, same result".to_string(),
+            (Outcome::Accept { .. }, Ok(o)) if *o == theirs => {
+                "both accept, same result".to_string()
+            }
             (Outcome::Accept { .. }, Ok(o)) => {
                 failures.push(format!("{name}: upstream {theirs:?}, ours {o:?}"));
                 "both accept, DIFFERENT result".into()
@@ -196,7 +226,9 @@ fn same_as_upstream_where_upstream_is_sound() {
                 "upstream refuses, WE ACCEPT".into()
             }
             (Outcome::Refuse, Err(_)) => "both refuse".into(),
-            (Outcome::Crash(sig), Err(e)) => format!("upstream killed by signal {sig}, we refuse: {}", variant(e)),
+            (Outcome::Crash(sig), Err(e)) => {
+                format!("upstream killed by signal {sig}, we refuse: {}", variant(e))
+            }
         };
         *tally.entry(key).or_default() += 1;
     }

@@ -26,17 +26,16 @@ fn image(s: &Scratch, sectors: u64) -> std::path::PathBuf {
     p
 }
 
-fn blk_over(path: &std::path::Path, g: &Guest) -> Blk {
+fn blk_over(path: &std::path::Path) -> Blk {
     Blk::new(
         Disk::open(path.as_os_str()).unwrap(),
-        g.prot.clone(),
         path.display().to_string(),
     )
 }
 
 fn write_req(g: &Guest, b: &Blk, sector: u64, data: u64, len: u64) -> Result<i32, Fatal> {
     g.mem
-        .write(
+        .write_obj(
             REQ,
             ukvm_blkwrite {
                 sector: sector as _,
@@ -48,12 +47,12 @@ fn write_req(g: &Guest, b: &Blk, sector: u64, data: u64, len: u64) -> Result<i32
         )
         .unwrap();
     b.write(&g.mem, REQ)?;
-    Ok(g.mem.read::<ukvm_blkwrite>(REQ).unwrap().ret)
+    Ok(g.mem.read_obj::<ukvm_blkwrite>(REQ).unwrap().ret)
 }
 
 fn read_req(g: &Guest, b: &Blk, sector: u64, data: u64, len: u64) -> Result<i32, Fatal> {
     g.mem
-        .write(
+        .write_obj(
             REQ,
             ukvm_blkread {
                 sector: sector as _,
@@ -65,7 +64,7 @@ fn read_req(g: &Guest, b: &Blk, sector: u64, data: u64, len: u64) -> Result<i32,
         )
         .unwrap();
     b.read(&g.mem, REQ)?;
-    Ok(g.mem.read::<ukvm_blkread>(REQ).unwrap().ret)
+    Ok(g.mem.read_obj::<ukvm_blkread>(REQ).unwrap().ret)
 }
 
 fn file_bytes(p: &std::path::Path) -> Vec<u8> {
@@ -78,9 +77,9 @@ fn info_reports_512_byte_sectors_from_the_file_size() {
     let p = s.path("odd.img");
     File::create(&p).unwrap().set_len(10 * 512 + 300).unwrap();
     let g = Guest::new();
-    let b = blk_over(&p, &g);
+    let b = blk_over(&p);
     b.info(&g.mem, REQ).unwrap();
-    let i: ukvm_blkinfo = g.mem.read(REQ).unwrap();
+    let i: ukvm_blkinfo = g.mem.read_obj(REQ).unwrap();
     assert_eq!((i.sector_size, i.num_sectors, i.rw), (512, 10, 1));
 }
 
@@ -89,7 +88,7 @@ fn write_then_read_round_trips_through_the_file() {
     let s = Scratch::new("rt");
     let p = image(&s, SECTORS);
     let g = Guest::new();
-    let b = blk_over(&p, &g);
+    let b = blk_over(&p);
     let data: Vec<u8> = (0..1024u32).map(|i| (i * 7 + 3) as u8).collect();
     g.fill(BUF, &data);
     assert_eq!(write_req(&g, &b, 5, BUF, 1024).unwrap(), 0);
@@ -101,12 +100,47 @@ fn write_then_read_round_trips_through_the_file() {
     assert_eq!(read_req(&g, &b, SECTORS - 1, BUF, 512).unwrap(), 0);
 }
 
+/// The bytes a read of `data` should leave when the request struct lies
+/// inside the buffer at `req_at`: the data read, with only `ret` stored
+/// over it (upstream stores nothing else).
+fn data_with_ret_over_it(data: &[u8], req_at: usize, ret: i32) -> Vec<u8> {
+    let mut want = data.to_vec();
+    let at = req_at + std::mem::offset_of!(ukvm_blkread, ret);
+    want[at..at + 4].copy_from_slice(&ret.to_ne_bytes());
+    want
+}
+
+#[test]
+fn a_read_over_its_own_request_keeps_the_data_read() {
+    let s = Scratch::new("overlap");
+    let p = image(&s, SECTORS);
+    let disk: Vec<u8> = (0..SECTORS as usize * 512)
+        .map(|i| (i * 13 + 5) as u8)
+        .collect();
+    std::fs::write(&p, &disk).unwrap();
+    let g = Guest::new();
+    let b = blk_over(&p);
+    // The buffer starts at the request, and starts 40 bytes before it.
+    for (data, req_at) in [(REQ, 0usize), (REQ - 40, 40)] {
+        assert_eq!(
+            read_req(&g, &b, 3, data, 512).unwrap(),
+            0,
+            "data at {data:#x}"
+        );
+        assert_eq!(
+            g.bytes(data, 512),
+            data_with_ret_over_it(&disk[3 * 512..4 * 512], req_at, 0),
+            "data at {data:#x}: the request's own sector, data and len must not be written back"
+        );
+    }
+}
+
 #[test]
 fn partial_and_empty_lengths_work_as_upstream() {
     let s = Scratch::new("partial");
     let p = image(&s, SECTORS);
     let g = Guest::new();
-    let b = blk_over(&p, &g);
+    let b = blk_over(&p);
     g.fill(BUF, b"hello");
     assert_eq!(write_req(&g, &b, 2, BUF, 5).unwrap(), 0);
     assert_eq!(&file_bytes(&p)[1024..1029], b"hello");
@@ -119,7 +153,7 @@ fn requests_beyond_the_disk_fail_and_write_nothing() {
     let s = Scratch::new("bounds");
     let p = image(&s, SECTORS);
     let g = Guest::new();
-    let b = blk_over(&p, &g);
+    let b = blk_over(&p);
     g.fill(BUF, &[0xaa; 4096]);
     let before = file_bytes(&p);
     for (sector, len) in [
@@ -131,11 +165,23 @@ fn requests_beyond_the_disk_fail_and_write_nothing() {
         (0, i64::MAX as u64 + 1), // len > SSIZE_MAX: upstream asserts
         (0, u64::MAX),
     ] {
-        assert_eq!(write_req(&g, &b, sector, BUF, len).unwrap(), -1, "write {sector} {len}");
-        assert_eq!(read_req(&g, &b, sector, BUF, len).unwrap(), -1, "read {sector} {len}");
+        assert_eq!(
+            write_req(&g, &b, sector, BUF, len).unwrap(),
+            -1,
+            "write {sector} {len}"
+        );
+        assert_eq!(
+            read_req(&g, &b, sector, BUF, len).unwrap(),
+            -1,
+            "read {sector} {len}"
+        );
     }
     assert_eq!(file_bytes(&p), before, "nothing written");
-    assert_eq!(std::fs::metadata(&p).unwrap().len(), SECTORS * 512, "not extended");
+    assert_eq!(
+        std::fs::metadata(&p).unwrap().len(),
+        SECTORS * 512,
+        "not extended"
+    );
     assert_eq!(g.bytes(BUF, 4096), vec![0xaa; 4096], "nothing read");
 }
 
@@ -146,7 +192,7 @@ fn read_into_read_only_text_fails_without_touching_it() {
     let p = image(&s, SECTORS);
     std::fs::write(&p, vec![0x55u8; (SECTORS * 512) as usize]).unwrap();
     let g = Guest::new();
-    let b = blk_over(&p, &g);
+    let b = blk_over(&p);
     let text = g.bytes(TEXT, PAGE as usize);
     assert_eq!(read_req(&g, &b, 0, TEXT, 512).unwrap(), -1);
     assert_eq!(
@@ -160,20 +206,63 @@ fn read_into_read_only_text_fails_without_touching_it() {
     assert_eq!(&file_bytes(&p)[..512], &text[..512]);
 }
 
+/// mprotect the guest page at `gpa` and take the snapshot again, as the
+/// monitor does after module setup (upstream's gdb module changes guest
+/// protections there).
+fn protect_page(g: &Guest, gpa: u64, prot: i32) {
+    // SAFETY: one page inside the guest mapping; no reference into it.
+    let rc = unsafe {
+        libc::mprotect(
+            g.mem.host_base().add(gpa as usize).cast(),
+            PAGE as usize,
+            prot,
+        )
+    };
+    assert_eq!(rc, 0);
+    g.mem
+        .refresh_protections(|| panic!("/proc/self/maps could not be read"));
+}
+
+#[test]
+fn the_module_follows_the_monitors_one_protection_snapshot() {
+    // The module keeps no protections of its own: a page the snapshot
+    // newly says is read-only is refused (ret -1, not a SIGSEGV), and
+    // served again once the snapshot says it is writable.
+    let s = Scratch::new("snapshot");
+    let p = image(&s, SECTORS);
+    std::fs::write(&p, vec![0x66u8; (SECTORS * 512) as usize]).unwrap();
+    let g = Guest::new();
+    let b = blk_over(&p);
+    g.fill(BUF, &[0x11; 512]);
+    protect_page(&g, BUF, libc::PROT_READ);
+    assert_eq!(read_req(&g, &b, 0, BUF, 512).unwrap(), -1);
+    assert_eq!(g.bytes(BUF, 512), vec![0x11; 512]);
+    assert_eq!(
+        write_req(&g, &b, 0, BUF, 512).unwrap(),
+        0,
+        "the host may still read it"
+    );
+    protect_page(&g, BUF, libc::PROT_READ | libc::PROT_WRITE);
+    assert_eq!(read_req(&g, &b, 1, BUF, 512).unwrap(), 0);
+    assert_eq!(g.bytes(BUF, 512), vec![0x66; 512]);
+}
+
 #[test]
 fn request_struct_in_read_only_text_is_a_clear_fatal_error() {
     // Upstream stores ret into the read-only page: SIGSEGV.
     let s = Scratch::new("reqtext");
     let p = image(&s, SECTORS);
     let g = Guest::new();
-    let b = blk_over(&p, &g);
+    let b = blk_over(&p);
     for r in [
         b.read(&g.mem, TEXT + 8),
         b.write(&g.mem, TEXT + 8),
         b.info(&g.mem, TEXT),
     ] {
         match r {
-            Err(Fatal::ReadOnlyRequest { what: "blk", gpa, .. }) => assert!(gpa >= TEXT),
+            Err(Fatal::ReadOnlyRequest {
+                what: "blk", gpa, ..
+            }) => assert!(gpa >= TEXT),
             other => panic!("{other:?}"),
         }
     }
@@ -184,15 +273,22 @@ fn guest_ranges_outside_memory_keep_upstreams_exit() {
     let s = Scratch::new("range");
     let p = image(&s, SECTORS);
     let g = Guest::new();
-    let b = blk_over(&p, &g);
+    let b = blk_over(&p);
     let top = support::MEM as u64;
-    assert!(matches!(b.read(&g.mem, top - 8), Err(Fatal::Range(_))));
-    assert!(matches!(b.info(&g.mem, u64::MAX), Err(Fatal::Range(_))));
+    assert!(matches!(b.read(&g.mem, top - 8), Err(Fatal::Range(..))));
+    assert!(matches!(b.info(&g.mem, u64::MAX), Err(Fatal::Range(..))));
     match read_req(&g, &b, 0, top - 256, 512) {
-        Err(Fatal::Range(e)) => assert_eq!((e.gpa, e.size), (top - 256, 512)),
+        Err(Fatal::Range(e, at)) => {
+            assert_eq!((e.gpa, e.size), (top - 256, 512));
+            // Named in the message where upstream names ukvm_module_blk.c.
+            assert!(at.file().ends_with("src/modules/blk.rs"), "{at}");
+        }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(write_req(&g, &b, 0, u64::MAX - 10, 512), Err(Fatal::Range(_))));
+    assert!(matches!(
+        write_req(&g, &b, 0, u64::MAX - 10, 512),
+        Err(Fatal::Range(..))
+    ));
 }
 
 #[test]
@@ -200,7 +296,7 @@ fn disk_truncated_while_running_fails_reads_and_never_grows_past_its_size() {
     let s = Scratch::new("trunc");
     let p = image(&s, SECTORS);
     let g = Guest::new();
-    let b = blk_over(&p, &g);
+    let b = blk_over(&p);
     OpenOptions::new()
         .write(true)
         .open(&p)
@@ -209,7 +305,11 @@ fn disk_truncated_while_running_fails_reads_and_never_grows_past_its_size() {
         .unwrap();
     g.fill(BUF, &[0x11; 1024]);
     assert_eq!(read_req(&g, &b, 0, BUF, 512).unwrap(), 0, "still there");
-    assert_eq!(read_req(&g, &b, 4, BUF, 512).unwrap(), -1, "cut in the middle");
+    assert_eq!(
+        read_req(&g, &b, 4, BUF, 512).unwrap(),
+        -1,
+        "cut in the middle"
+    );
     assert_eq!(read_req(&g, &b, 10, BUF, 512).unwrap(), -1, "gone");
     // Writes inside the size the guest was told re-grow the file up to that
     // size, never further.
@@ -226,11 +326,10 @@ fn a_disk_reported_read_only_refuses_writes() {
     let g = Guest::new();
     let b = Blk::new(
         Disk::from_file(File::open(&p).unwrap(), false).unwrap(),
-        g.prot.clone(),
         "ro".into(),
     );
     b.info(&g.mem, REQ).unwrap();
-    assert_eq!(g.mem.read::<ukvm_blkinfo>(REQ).unwrap().rw, 0);
+    assert_eq!(g.mem.read_obj::<ukvm_blkinfo>(REQ).unwrap().rw, 0);
     assert_eq!(write_req(&g, &b, 0, BUF, 512).unwrap(), -1);
     assert_eq!(read_req(&g, &b, 0, BUF, 512).unwrap(), 0);
 }
@@ -244,7 +343,6 @@ fn open_file_without_write_access_gives_minus_one_not_an_assertion() {
     let g = Guest::new();
     let b = Blk::new(
         Disk::from_file(File::open(&p).unwrap(), true).unwrap(),
-        g.prot.clone(),
         "x".into(),
     );
     assert_eq!(write_req(&g, &b, 0, BUF, 512).unwrap(), -1);
@@ -262,10 +360,13 @@ fn eio_from_the_host_is_minus_one() {
         .unwrap();
     let mut probe = [0u8; 1];
     let e = f.read_at(&mut probe, 0).unwrap_err();
-    assert_eq!(e.raw_os_error(), Some(libc::EIO), "precondition: offset 0 gives EIO");
+    assert_eq!(
+        e.raw_os_error(),
+        Some(libc::EIO),
+        "precondition: offset 0 gives EIO"
+    );
     let b = Blk::new(
         Disk::with_geometry(f, Geometry::for_size(1 << 20, true)),
-        g.prot.clone(),
         "mem".into(),
     );
     g.fill(BUF, &[0x77; 512]);
@@ -278,10 +379,13 @@ fn eio_from_the_host_is_minus_one() {
 fn enospc_from_the_host_is_minus_one() {
     // /dev/full: every write fails with ENOSPC.
     let g = Guest::new();
-    let f = OpenOptions::new().read(true).write(true).open("/dev/full").unwrap();
+    let f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
     let b = Blk::new(
         Disk::with_geometry(f, Geometry::for_size(1 << 20, true)),
-        g.prot.clone(),
         "full".into(),
     );
     assert_eq!(write_req(&g, &b, 3, BUF, 4096).unwrap(), -1);

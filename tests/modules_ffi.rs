@@ -1,7 +1,9 @@
 //! The C-ABI side of the Rust modules: `ukvm_module_rust_blk` and
 //! `ukvm_module_rust_net` driven as the core drives them (handle_cmdarg,
-//! setup, hypercalls through `ukvm_core_hypercalls`), each scenario in a
-//! child process because module state is process-wide. Also checks the
+//! setup with an installed monitor's `hv`, the monitor's freeze, then
+//! hypercalls through `ukvm_core_hypercalls` as C sees them and through
+//! the monitor's own dispatch), each scenario in a child process because
+//! the options and the monitor are process-wide. Also checks the
 //! `module_table!` macro, used here as a Rust embedder would.
 
 #[path = "modules_support/mod.rs"]
@@ -11,10 +13,12 @@ use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
 use std::ptr::addr_of;
 
-use support::{child, scenario, text, Guest, Scratch, TEXT};
+use support::{child, scenario, text, Bytes, Scratch, TEXT};
 use ukvm::abi::*;
 use ukvm::modules::{ukvm_module_rust_blk, ukvm_module_rust_net};
 use ukvm::monitor::global::ukvm_core_hypercalls;
+use ukvm::monitor::registry::Handler;
+use ukvm::monitor::{HypercallOutcome, Monitor};
 
 ukvm::module_table!(core, rust_blk, rust_net);
 
@@ -35,17 +39,25 @@ fn cmdarg(m: &UkvmModule, arg: &str) -> i32 {
     unsafe { (m.handle_cmdarg.unwrap())(c) }
 }
 
-fn setup(m: &UkvmModule, hv: &mut UkvmHv) -> i32 {
-    // SAFETY: hv describes live test memory.
+fn setup(m: &UkvmModule, hv: *mut UkvmHv) -> i32 {
+    // SAFETY: hv is the installed monitor's, or a valid struct of ours.
     unsafe { (m.setup.unwrap())(hv) }
 }
 
-fn call(nr: u32, hv: &mut UkvmHv, gpa: u64) {
-    // SAFETY: a plain read of the table, then a registered handler called
-    // with live test memory, as the vCPU loop would.
+/// A hypercall as C sees it: the entry point in `ukvm_core_hypercalls`.
+fn call(nr: u32, hv: *mut UkvmHv, gpa: u64) {
+    // SAFETY: a plain read of the table.
     let f = unsafe { (*addr_of!(ukvm_core_hypercalls))[nr as usize] }.expect("handler registered");
-    // SAFETY: as above: a registered handler, live test memory.
+    // SAFETY: a registered handler with the monitor's hv (or a valid
+    // struct of ours), as the vCPU loop would call it.
     unsafe { f(hv, gpa) }
+}
+
+/// A hypercall as the monitor's loop makes it (the frozen table).
+fn dispatch(m: &Monitor, nr: u32, gpa: u64) -> Result<HypercallOutcome, ukvm::error::Fatal> {
+    // SAFETY: the handlers registered are the library's modules', which
+    // take the monitor's hv.
+    unsafe { m.hypercall(nr.into(), gpa) }
 }
 
 fn cstr(p: *const c_char) -> String {
@@ -57,7 +69,11 @@ fn cstr(p: *const c_char) -> String {
 fn expect(test: &str, sc: &str, env: &[(&str, &str)], status: i32, want: &[&str]) {
     let o = child(test, sc, env);
     let out = text(&o);
-    assert_eq!(o.status.code(), Some(status), "{sc}: status; output:\n{out}");
+    assert_eq!(
+        o.status.code(),
+        Some(status),
+        "{sc}: status; output:\n{out}"
+    );
     for w in want {
         assert!(out.contains(w), "{sc}: missing {w:?} in:\n{out}");
     }
@@ -92,206 +108,248 @@ fn module_table_macro_lists_core_then_ours() {
     assert_eq!(names, ["core", "blk", "net"]);
 }
 
+/// The child side of every scenario (MODULES_CHILD names it): not a test
+/// of its own, so ignored in a plain run; `support::child` runs it. Each
+/// installs a monitor over guest memory whose TEXT page is read-only,
+/// except the `foreign-` ones, which hand the modules a `struct ukvm_hv`
+/// of their own.
 #[test]
+#[ignore = "child-process entry point of the scenario tests"]
 fn child_scenarios() {
     let Some(sc) = scenario() else {
-        return;
+        panic!("run only as a child, with MODULES_CHILD set");
     };
-    let g = Guest::new();
-    let mut hv = g.hv();
     let disk = std::env::var("DISK").unwrap_or_default();
+    if let Some(rest) = sc.strip_prefix("foreign-") {
+        return foreign_scenario(rest, &disk);
+    }
+    let m = support::install_monitor();
+    let hv = m.hv_ptr();
+    let mem = m.mem();
+    let blkread = |sector: usize, data: u64, len: usize| ukvm_blkread {
+        sector,
+        data,
+        len,
+        ret: 9,
+        ..Default::default()
+    };
     match sc.as_str() {
         "blk-options" => {
             assert_eq!(cmdarg(blk(), "--diskx"), -1);
             assert_eq!(cmdarg(blk(), "--net=tap0"), -1);
-            assert_eq!(setup(blk(), &mut hv), -1, "no --disk: setup fails, no exit");
+            assert_eq!(setup(blk(), hv), -1, "no --disk: setup fails, no exit");
             assert_eq!(cmdarg(blk(), "--disk=/nonexistent/first"), 0);
             assert_eq!(cmdarg(blk(), &format!("--disk={disk}")), 0, "last one wins");
-            assert_eq!(setup(blk(), &mut hv), 0);
+            assert_eq!(setup(blk(), hv), 0);
             println!("blk-options ok");
         }
         "blk-missing" => {
             cmdarg(blk(), "--disk=/nonexistent/disk.img");
-            setup(blk(), &mut hv);
+            setup(blk(), hv);
             println!("not reached");
         }
         "blk-calls" => {
             cmdarg(blk(), &format!("--disk={disk}"));
-            assert_eq!(setup(blk(), &mut hv), 0);
-            call(UKVM_HYPERCALL_BLKINFO, &mut hv, 0x1000);
-            let i: ukvm_blkinfo = g.mem.read(0x1000).unwrap();
+            assert_eq!(setup(blk(), hv), 0);
+            m.freeze();
+            call(UKVM_HYPERCALL_BLKINFO, hv, 0x1000);
+            let i: ukvm_blkinfo = mem.read_obj(0x1000).unwrap();
             assert_eq!((i.sector_size, i.num_sectors, i.rw), (512, 16, 1));
-            g.fill(0x3000, &[0x5a; 512]);
-            g.mem
-                .write(
-                    0x1000,
-                    ukvm_blkwrite {
-                        sector: 15,
-                        data: 0x3000,
-                        len: 512,
-                        ret: 9,
-                        ..Default::default()
-                    },
-                )
+            mem.fill(0x3000, &[0x5a; 512]);
+            mem.write_obj(
+                0x1000,
+                ukvm_blkwrite {
+                    sector: 15,
+                    data: 0x3000,
+                    len: 512,
+                    ret: 9,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            call(UKVM_HYPERCALL_BLKWRITE, hv, 0x1000);
+            assert_eq!(mem.read_obj::<ukvm_blkwrite>(0x1000).unwrap().ret, 0);
+            mem.write_obj(0x1000, blkread(15, 0x4000, 512)).unwrap();
+            call(UKVM_HYPERCALL_BLKREAD, hv, 0x1000);
+            assert_eq!(mem.read_obj::<ukvm_blkread>(0x1000).unwrap().ret, 0);
+            assert_eq!(mem.bytes(0x4000, 512), vec![0x5a; 512]);
+            mem.write_obj(0x1000, blkread(16, 0x4000, 512)).unwrap();
+            call(UKVM_HYPERCALL_BLKREAD, hv, 0x1000);
+            assert_eq!(mem.read_obj::<ukvm_blkread>(0x1000).unwrap().ret, -1);
+            mem.write_obj(0x1000, blkread(0, 0x1000, usize::MAX))
                 .unwrap();
-            call(UKVM_HYPERCALL_BLKWRITE, &mut hv, 0x1000);
-            assert_eq!(g.mem.read::<ukvm_blkwrite>(0x1000).unwrap().ret, 0);
-            g.mem
-                .write(
-                    0x1000,
-                    ukvm_blkread {
-                        sector: 15,
-                        data: 0x4000,
-                        len: 512,
-                        ret: 9,
-                        ..Default::default()
-                    },
-                )
-                .unwrap();
-            call(UKVM_HYPERCALL_BLKREAD, &mut hv, 0x1000);
-            assert_eq!(g.mem.read::<ukvm_blkread>(0x1000).unwrap().ret, 0);
-            assert_eq!(g.bytes(0x4000, 512), vec![0x5a; 512]);
-            g.mem
-                .write(
-                    0x1000,
-                    ukvm_blkread {
-                        sector: 16,
-                        data: 0x4000,
-                        len: 512,
-                        ret: 9,
-                        ..Default::default()
-                    },
-                )
-                .unwrap();
-            call(UKVM_HYPERCALL_BLKREAD, &mut hv, 0x1000);
-            assert_eq!(g.mem.read::<ukvm_blkread>(0x1000).unwrap().ret, -1);
-            g.mem
-                .write(
-                    0x1000,
-                    ukvm_blkread {
-                        sector: 0,
-                        data: 0x1000,
-                        len: usize::MAX,
-                        ret: 9,
-                        ..Default::default()
-                    },
-                )
-                .unwrap();
-            call(UKVM_HYPERCALL_BLKREAD, &mut hv, 0x1000);
-            assert_eq!(g.mem.read::<ukvm_blkread>(0x1000).unwrap().ret, -1, "len > SSIZE_MAX");
+            call(UKVM_HYPERCALL_BLKREAD, hv, 0x1000);
+            assert_eq!(
+                mem.read_obj::<ukvm_blkread>(0x1000).unwrap().ret,
+                -1,
+                "len > SSIZE_MAX"
+            );
+            // The monitor's loop calls the Rust twins directly.
+            let frozen = m.frozen().unwrap();
+            for nr in [
+                UKVM_HYPERCALL_BLKINFO,
+                UKVM_HYPERCALL_BLKWRITE,
+                UKVM_HYPERCALL_BLKREAD,
+            ] {
+                assert!(
+                    matches!(frozen.hypercall(nr.into()), Handler::Native(_)),
+                    "{nr}"
+                );
+            }
+            mem.fill(0x4000, &[0; 512]);
+            mem.write_obj(0x1000, blkread(15, 0x4000, 512)).unwrap();
+            assert_eq!(
+                dispatch(m, UKVM_HYPERCALL_BLKREAD, 0x1000).unwrap(),
+                HypercallOutcome::Continue
+            );
+            assert_eq!(mem.read_obj::<ukvm_blkread>(0x1000).unwrap().ret, 0);
+            assert_eq!(mem.bytes(0x4000, 512), vec![0x5a; 512]);
+            // Its fatal errors come back as values, for main to print.
+            let e = dispatch(m, UKVM_HYPERCALL_BLKREAD, (support::MEM - 8) as u64).unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains(": Invalid guest access: gpa=0xffff8, sz=32"),
+                "{e}"
+            );
+            let e = dispatch(m, UKVM_HYPERCALL_BLKINFO, TEXT).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "blk: guest request at gpa=0x10000, sz=24 is in read-only guest memory"
+            );
             println!("blk-calls ok");
         }
         "blk-bad-gpa" => {
             cmdarg(blk(), &format!("--disk={disk}"));
-            setup(blk(), &mut hv);
-            call(UKVM_HYPERCALL_BLKREAD, &mut hv, (support::MEM - 8) as u64);
+            setup(blk(), hv);
+            call(UKVM_HYPERCALL_BLKREAD, hv, (support::MEM - 8) as u64);
             println!("not reached");
         }
         "blk-request-in-text" => {
-            // The loader's own path marks TEXT read-only (as for a kernel's
-            // text) and records it; the module snapshots that at setup.
-            let text = ukvm::elf::Segment {
-                index: 0,
-                gpa: TEXT,
-                offset: 0,
-                filesz: 0,
-                memsz: support::PAGE,
-                flags: 5,
-            };
-            // SAFETY: TEXT lies inside the test mapping; nothing writes it.
-            unsafe { ukvm::elf::protect::apply(g.base(), support::MEM, &[text]) }.unwrap();
+            // TEXT is read-only in the host and in the monitor's snapshot
+            // (taken again at the freeze after setup, as at start-up).
             cmdarg(blk(), &format!("--disk={disk}"));
-            setup(blk(), &mut hv);
-            g.mem
-                .write(
-                    0x1000,
-                    ukvm_blkread {
-                        sector: 0,
-                        data: TEXT,
-                        len: 512,
-                        ret: 9,
-                        ..Default::default()
-                    },
-                )
-                .unwrap();
-            call(UKVM_HYPERCALL_BLKREAD, &mut hv, 0x1000);
+            setup(blk(), hv);
+            m.freeze();
+            mem.write_obj(0x1000, blkread(0, TEXT, 512)).unwrap();
+            call(UKVM_HYPERCALL_BLKREAD, hv, 0x1000);
             assert_eq!(
-                g.mem.read::<ukvm_blkread>(0x1000).unwrap().ret,
+                mem.read_obj::<ukvm_blkread>(0x1000).unwrap().ret,
                 -1,
                 "read into text refused"
             );
             println!("read into text: ret -1");
-            call(UKVM_HYPERCALL_BLKINFO, &mut hv, TEXT);
+            call(UKVM_HYPERCALL_BLKINFO, hv, TEXT);
             println!("not reached (a store into the read-only page would be SIGSEGV)");
         }
         "blk-twice" => {
             unsafe extern "C" fn dummy(_: *mut UkvmHv, _: u64) {}
             assert_eq!(
-                ukvm::monitor::global::register_hypercall(UKVM_HYPERCALL_BLKREAD as i32, Some(dummy)),
+                ukvm::monitor::global::register_hypercall(
+                    UKVM_HYPERCALL_BLKREAD as i32,
+                    Some(dummy)
+                ),
                 0
             );
             cmdarg(blk(), &format!("--disk={disk}"));
-            assert_eq!(setup(blk(), &mut hv), -1);
+            assert_eq!(setup(blk(), hv), -1);
             println!("blk-twice ok");
         }
         "net-options" => {
             assert_eq!(cmdarg(net(), "--net-mac=zz:00:00:00:00:01"), -1);
             assert_eq!(cmdarg(net(), "--net-mac=02:00:00:00:00:01 trailing"), -1);
             assert_eq!(cmdarg(net(), "--disk=x"), -1);
-            assert_eq!(setup(net(), &mut hv), -1, "no --net: setup fails, no exit");
+            assert_eq!(setup(net(), hv), -1, "no --net: setup fails, no exit");
             assert_eq!(cmdarg(net(), "--net-mac=02:aa:bb:cc:dd:0e"), 0);
             let (a, _b) = socketpair();
             assert_eq!(cmdarg(net(), &format!("--net=@{a}")), 0);
-            assert_eq!(setup(net(), &mut hv), 0);
-            assert!(
-                ukvm::monitor::global::pollfds().iter().any(|p| p.fd == a),
-                "fd registered for POLL"
-            );
-            call(UKVM_HYPERCALL_NETINFO, &mut hv, 0x1000);
+            assert_eq!(setup(net(), hv), 0);
+            assert_eq!(m.freeze().poll_fds(), [a], "fd registered for POLL");
+            call(UKVM_HYPERCALL_NETINFO, hv, 0x1000);
             assert_eq!(
-                g.mem.read::<ukvm_netinfo>(0x1000).unwrap().mac_address,
+                mem.read_obj::<ukvm_netinfo>(0x1000).unwrap().mac_address,
                 [2, 0xaa, 0xbb, 0xcc, 0xdd, 0x0e]
             );
-            g.mem
-                .write(
-                    0x1000,
-                    ukvm_netread {
-                        data: 0x2000,
-                        len: 1514,
-                        ret: 9,
-                        ..Default::default()
-                    },
-                )
-                .unwrap();
-            call(UKVM_HYPERCALL_NETREAD, &mut hv, 0x1000);
-            assert_eq!(g.mem.read::<ukvm_netread>(0x1000).unwrap().ret, -1, "nothing waiting");
+            let netread = ukvm_netread {
+                data: 0x2000,
+                len: 1514,
+                ret: 9,
+                ..Default::default()
+            };
+            mem.write_obj(0x1000, netread).unwrap();
+            call(UKVM_HYPERCALL_NETREAD, hv, 0x1000);
+            assert_eq!(
+                mem.read_obj::<ukvm_netread>(0x1000).unwrap().ret,
+                -1,
+                "nothing waiting"
+            );
+            mem.write_obj(0x1000, netread).unwrap();
+            assert_eq!(
+                dispatch(m, UKVM_HYPERCALL_NETREAD, 0x1000).unwrap(),
+                HypercallOutcome::Continue
+            );
+            assert_eq!(
+                mem.read_obj::<ukvm_netread>(0x1000).unwrap().ret,
+                -1,
+                "nothing waiting"
+            );
             println!("net-options ok");
         }
         "net-random-mac" => {
             let (a, _b) = socketpair();
             cmdarg(net(), &format!("--net=@{a}"));
-            assert_eq!(setup(net(), &mut hv), 0);
-            call(UKVM_HYPERCALL_NETINFO, &mut hv, 0x1000);
-            let m = g.mem.read::<ukvm_netinfo>(0x1000).unwrap().mac_address;
-            assert_eq!(m[0] & 3, 2, "local, unicast");
-            println!("mac={}", m.iter().map(|b| format!("{b:02x}")).collect::<String>());
+            assert_eq!(setup(net(), hv), 0);
+            call(UKVM_HYPERCALL_NETINFO, hv, 0x1000);
+            let mac = mem.read_obj::<ukvm_netinfo>(0x1000).unwrap().mac_address;
+            assert_eq!(mac[0] & 3, 2, "local, unicast");
+            println!(
+                "mac={}",
+                mac.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            );
         }
         "net-bad-fd" => {
             cmdarg(net(), "--net=@x");
-            setup(net(), &mut hv);
+            setup(net(), hv);
             println!("not reached");
         }
         "net-closed-fd" => {
             cmdarg(net(), "--net=@987654");
-            setup(net(), &mut hv);
+            setup(net(), hv);
             println!("not reached");
         }
         "net-no-tap" => {
             cmdarg(net(), "--net=nosuchtap0");
-            setup(net(), &mut hv);
+            setup(net(), hv);
             println!("not reached");
         }
         other => panic!("unknown scenario {other}"),
+    }
+}
+
+/// Scenarios with a `struct ukvm_hv` that is not an installed monitor's.
+fn foreign_scenario(sc: &str, disk: &str) {
+    let mem = support::guest_mem();
+    let mut own = UkvmHv {
+        mem: mem.host_base(),
+        mem_size: mem.size(),
+        b: std::ptr::null_mut(),
+    };
+    match sc {
+        "setup" => {
+            cmdarg(blk(), &format!("--disk={disk}"));
+            assert_eq!(setup(blk(), &mut own), -1, "no monitor to keep the disk in");
+            let (a, _b) = socketpair();
+            cmdarg(net(), &format!("--net=@{a}"));
+            assert_eq!(setup(net(), &mut own), -1);
+            println!("foreign-setup ok");
+        }
+        "call" => {
+            let m = support::install_monitor();
+            cmdarg(blk(), &format!("--disk={disk}"));
+            assert_eq!(setup(blk(), m.hv_ptr()), 0);
+            call(UKVM_HYPERCALL_BLKINFO, &mut own, 0x1000);
+            println!("not reached");
+        }
+        other => panic!("unknown scenario foreign-{other}"),
     }
 }
 
@@ -307,7 +365,10 @@ const T: &str = "child_scenarios";
 
 fn disk_image(s: &Scratch) -> String {
     let p = s.path("d.img");
-    std::fs::File::create(&p).unwrap().set_len(16 * 512 + 7).unwrap();
+    std::fs::File::create(&p)
+        .unwrap()
+        .set_len(16 * 512 + 7)
+        .unwrap();
     p.display().to_string()
 }
 
@@ -375,6 +436,30 @@ fn blk_fatal_requests_end_with_a_message_and_status_1() {
 }
 
 #[test]
+fn a_struct_ukvm_hv_that_is_not_the_monitors_is_refused() {
+    let s = Scratch::new("ffi-foreign");
+    let d = disk_image(&s);
+    expect(
+        T,
+        "foreign-setup",
+        &[("DISK", &d)],
+        0,
+        &[
+            "blk: setup called without the monitor's struct ukvm_hv",
+            "net: setup called without the monitor's struct ukvm_hv",
+            "foreign-setup ok",
+        ],
+    );
+    expect(
+        T,
+        "foreign-call",
+        &[("DISK", &d)],
+        1,
+        &["blk: hypercall with a struct ukvm_hv that is not the monitor's"],
+    );
+}
+
+#[test]
 fn net_options_setup_and_calls() {
     expect(
         T,
@@ -385,7 +470,11 @@ fn net_options_setup_and_calls() {
     );
     let a = text(&child(T, "net-random-mac", &[]));
     let b = text(&child(T, "net-random-mac", &[]));
-    let mac = |s: &str| s.split_whitespace().find(|w| w.starts_with("mac=")).map(str::to_owned);
+    let mac = |s: &str| {
+        s.split_whitespace()
+            .find(|w| w.starts_with("mac="))
+            .map(str::to_owned)
+    };
     assert!(mac(&a).is_some() && mac(&b).is_some(), "{a}\n{b}");
     assert_ne!(mac(&a), mac(&b), "random per run");
 }

@@ -1,6 +1,6 @@
 //! Fuzz target: arbitrary bytes as a kernel ELF file for the host machine.
 //! The loader must never panic, and must keep the promises checked by
-//! `ukvm::elf::corpus::check_loader_on`.
+//! `check_loader_on` of the test corpus (tests/elf_support/corpus.rs).
 
 #![no_main]
 
@@ -8,7 +8,10 @@ use std::cell::RefCell;
 use std::os::raw::{c_char, c_int};
 
 use libfuzzer_sys::fuzz_target;
-use ukvm::elf::{corpus, HOST_MACHINE};
+use ukvm::elf::{self, HOST_MACHINE};
+
+#[path = "../../tests/elf_support/corpus.rs"]
+mod corpus;
 
 thread_local! {
     static MEM: RefCell<Vec<u8>> = RefCell::new(vec![0; corpus::MEM_SIZE]);

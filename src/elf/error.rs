@@ -37,7 +37,11 @@ pub enum ElfError {
     /// could block forever (upstream's monitor hangs on a FIFO).
     NotRegularFile { kind: &'static str },
     /// Reading the file failed (not a short read: an I/O error).
-    Read { part: Part, offset: u64, err: io::Error },
+    Read {
+        part: Part,
+        offset: u64,
+        err: io::Error,
+    },
     /// The file ends before `len` bytes at `offset` could be read.
     Truncated {
         part: Part,
@@ -72,7 +76,11 @@ pub enum ElfError {
     /// p_filesz is larger than p_memsz.
     FileszExceedsMemsz { index: u16, filesz: u64, memsz: u64 },
     /// p_offset + p_filesz does not fit in 64 bits.
-    FileRangeOverflow { index: u16, offset: u64, filesz: u64 },
+    FileRangeOverflow {
+        index: u16,
+        offset: u64,
+        filesz: u64,
+    },
     /// p_paddr + p_memsz (or its rounding to p_align) does not fit in 64 bits.
     AddressOverflow { index: u16, paddr: u64, memsz: u64 },
     /// The segment starts below the lowest address a kernel may use.
@@ -134,7 +142,12 @@ impl fmt::Display for ElfError {
             Read { part, offset, err } => {
                 write!(f, "cannot read {part} at offset {offset:#x}: {err}")
             }
-            Protect { index, gpa, len, err } => write!(
+            Protect {
+                index,
+                gpa,
+                len,
+                err,
+            } => write!(
                 f,
                 "cannot set protection of phdr[{index}] memory \
                  {gpa:#x}+{len:#x}: {err}"
@@ -151,7 +164,12 @@ impl ElfError {
     fn fmt_format_problem(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use ElfError::*;
         match self {
-            Truncated { part, offset, len, got } => write!(
+            Truncated {
+                part,
+                offset,
+                len,
+                got,
+            } => write!(
                 f,
                 "{part} ({len:#x} bytes at offset {offset:#x}) runs past the \
                  end of the file ({got:#x} bytes there)"
@@ -178,23 +196,38 @@ impl ElfError {
                 write!(f, "e_phentsize {s} is not the size of Elf64_Phdr (56)")
             }
             NoProgramHeaders => write!(f, "no program headers (e_phnum is 0)"),
-            ExtendedPhnum => write!(f, "e_phnum 0xffff (PN_XNUM, extended numbering) is not supported"),
+            ExtendedPhnum => write!(
+                f,
+                "e_phnum 0xffff (PN_XNUM, extended numbering) is not supported"
+            ),
             PhdrTableOverflow { phoff, size } => write!(
                 f,
                 "program header table at offset {phoff:#x} size {size:#x} \
                  overflows 64 bits"
             ),
             NoLoadSegments => write!(f, "no PT_LOAD segment"),
-            FileszExceedsMemsz { index, filesz, memsz } => write!(
+            FileszExceedsMemsz {
+                index,
+                filesz,
+                memsz,
+            } => write!(
                 f,
                 "phdr[{index}]: p_filesz {filesz:#x} is larger than p_memsz {memsz:#x}"
             ),
-            FileRangeOverflow { index, offset, filesz } => write!(
+            FileRangeOverflow {
+                index,
+                offset,
+                filesz,
+            } => write!(
                 f,
                 "phdr[{index}]: p_offset {offset:#x} + p_filesz {filesz:#x} \
                  overflows 64 bits"
             ),
-            AddressOverflow { index, paddr, memsz } => write!(
+            AddressOverflow {
+                index,
+                paddr,
+                memsz,
+            } => write!(
                 f,
                 "phdr[{index}]: p_paddr {paddr:#x} + p_memsz {memsz:#x} \
                  overflows 64 bits"
@@ -240,7 +273,10 @@ impl ElfError {
                  phdr[{first}] ending at {first_end:#x}"
             ),
             EntryOutsideSegments { entry } => {
-                write!(f, "entry point e_entry {entry:#x} is not inside any PT_LOAD segment")
+                write!(
+                    f,
+                    "entry point e_entry {entry:#x} is not inside any PT_LOAD segment"
+                )
             }
             Open(_) | NotRegularFile { .. } | Read { .. } | Protect { .. } => Ok(()),
         }
@@ -260,7 +296,9 @@ fn machine_name(m: u16) -> &'static str {
 impl std::error::Error for ElfError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ElfError::Open(e) | ElfError::Read { err: e, .. } | ElfError::Protect { err: e, .. } => Some(e),
+            ElfError::Open(e)
+            | ElfError::Read { err: e, .. }
+            | ElfError::Protect { err: e, .. } => Some(e),
             _ => None,
         }
     }

@@ -5,7 +5,12 @@ use super::phdr::Segment;
 use super::source::{read_full, ReadAt};
 
 /// The guest bytes `gpa..gpa+len` of `mem`, or the segment's bounds error.
-fn guest_range<'m>(mem: &'m mut [u8], seg: &Segment, gpa: u64, len: u64) -> Result<&'m mut [u8], ElfError> {
+fn guest_range<'m>(
+    mem: &'m mut [u8],
+    seg: &Segment,
+    gpa: u64,
+    len: u64,
+) -> Result<&'m mut [u8], ElfError> {
     let mem_size = mem.len() as u64;
     let outside = || ElfError::OutsideMemory {
         index: seg.index,
@@ -22,7 +27,11 @@ fn guest_range<'m>(mem: &'m mut [u8], seg: &Segment, gpa: u64, len: u64) -> Resu
 /// Copy each segment's file bytes to its guest address and zero the rest of
 /// its memory size. The segments were checked against `mem`'s size already;
 /// the accesses are bounds-checked again all the same.
-pub fn copy_segments<R: ReadAt + ?Sized>(src: &R, segments: &[Segment], mem: &mut [u8]) -> Result<(), ElfError> {
+pub fn copy_segments<R: ReadAt + ?Sized>(
+    src: &R,
+    segments: &[Segment],
+    mem: &mut [u8],
+) -> Result<(), ElfError> {
     for seg in segments {
         let dst = guest_range(mem, seg, seg.gpa, seg.filesz)?;
         let got = read_full(src, dst, seg.offset).map_err(|err| ElfError::Read {

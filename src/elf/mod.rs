@@ -23,7 +23,6 @@
     clippy::cast_possible_truncation
 )]
 
-pub mod corpus;
 mod error;
 mod ffi;
 pub mod header;
@@ -117,7 +116,11 @@ pub fn load<R: ReadAt + ?Sized>(src: &R, mem: &mut [u8], machine: u16) -> Result
     }
     let phdrs = phdr::parse_table(&table);
     let plan = phdr::plan(&phdrs, mem.len() as u64)?;
-    if !plan.segments.iter().any(|s| s.gpa <= hdr.entry && hdr.entry < s.end()) {
+    if !plan
+        .segments
+        .iter()
+        .any(|s| s.gpa <= hdr.entry && hdr.entry < s.end())
+    {
         return Err(ElfError::EntryOutsideSegments { entry: hdr.entry });
     }
     load::copy_segments(src, &plan.segments, mem)?;
@@ -169,7 +172,12 @@ fn open_kernel(path: &Path) -> Result<File, ElfError> {
 /// `mem` must be the page-aligned start of a mapping of `mem_size` bytes,
 /// readable and writable, that nothing else accesses during the call; after
 /// it, the segments' pages may be read-only or not accessible to the host.
-pub unsafe fn load_guest(path: &Path, mem: *mut u8, mem_size: usize, machine: u16) -> Result<Loaded, ElfError> {
+pub unsafe fn load_guest(
+    path: &Path,
+    mem: *mut u8,
+    mem_size: usize,
+    machine: u16,
+) -> Result<Loaded, ElfError> {
     let loaded = {
         // SAFETY: the caller guarantees `mem` is valid for reads and writes
         // of `mem_size` bytes and not accessed elsewhere meanwhile; the slice

@@ -90,7 +90,11 @@ pub struct Plan {
 }
 
 /// Check one PT_LOAD header and return it as a segment and its aligned end.
-fn check_segment(index: u16, ph: &ProgramHeader, mem_size: u64) -> Result<(Segment, u64), ElfError> {
+fn check_segment(
+    index: u16,
+    ph: &ProgramHeader,
+    mem_size: u64,
+) -> Result<(Segment, u64), ElfError> {
     let ProgramHeader {
         flags,
         offset,
@@ -101,13 +105,25 @@ fn check_segment(index: u16, ph: &ProgramHeader, mem_size: u64) -> Result<(Segme
         ..
     } = *ph;
     if filesz > memsz {
-        return Err(ElfError::FileszExceedsMemsz { index, filesz, memsz });
+        return Err(ElfError::FileszExceedsMemsz {
+            index,
+            filesz,
+            memsz,
+        });
     }
     if offset.checked_add(filesz).is_none() {
-        return Err(ElfError::FileRangeOverflow { index, offset, filesz });
+        return Err(ElfError::FileRangeOverflow {
+            index,
+            offset,
+            filesz,
+        });
     }
     let Some(end) = paddr.checked_add(memsz) else {
-        return Err(ElfError::AddressOverflow { index, paddr, memsz });
+        return Err(ElfError::AddressOverflow {
+            index,
+            paddr,
+            memsz,
+        });
     };
     if paddr < MIN_GPA {
         return Err(ElfError::BelowMinimum {
@@ -136,7 +152,13 @@ fn check_segment(index: u16, ph: &ProgramHeader, mem_size: u64) -> Result<(Segme
         let mask = align.wrapping_sub(1);
         match end.checked_add(mask) {
             Some(e) => e & !mask,
-            None => return Err(ElfError::AddressOverflow { index, paddr, memsz }),
+            None => {
+                return Err(ElfError::AddressOverflow {
+                    index,
+                    paddr,
+                    memsz,
+                })
+            }
         }
     } else {
         // p_align 0 or not a power of two: no rounding, as upstream.

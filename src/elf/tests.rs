@@ -8,10 +8,14 @@
     clippy::cast_possible_truncation
 )]
 
-use super::corpus::{self, phdr_field, DATA, END, ENTRY, MEM_SIZE, TEXT};
+#[path = "../../tests/elf_support/corpus.rs"]
+mod corpus;
+
 use super::header::off as eh;
 use super::phdr::off as ph;
 use super::*;
+use crate::elf;
+use corpus::{phdr_field, DATA, END, ENTRY, MEM_SIZE, TEXT};
 
 const M: u16 = EM_X86_64;
 const FILL: u8 = 0xaa;
@@ -43,7 +47,10 @@ fn err_of(img: &[u8]) -> ElfError {
             ..
         }
     ) {
-        assert!(mem.iter().all(|&b| b == FILL), "memory written for refused image: {e}");
+        assert!(
+            mem.iter().all(|&b| b == FILL),
+            "memory written for refused image: {e}"
+        );
     }
     let msg = e.to_string();
     assert!(!msg.contains('\n') && !msg.is_empty(), "{msg:?}");
@@ -97,9 +104,21 @@ fn loads_from_a_file() {
     let l = load_path(&path, &mut mem, M).unwrap();
     assert_eq!((l.entry, l.end), (ENTRY, END));
     let missing = load_path(&dir.join("nope"), &mut mem, M).unwrap_err();
-    assert_eq!(missing.io_error().unwrap().kind(), std::io::ErrorKind::NotFound);
+    assert_eq!(
+        missing.io_error().unwrap().kind(),
+        std::io::ErrorKind::NotFound
+    );
     let is_dir = load_path(&dir, &mut mem, M).unwrap_err();
-    assert!(matches!(is_dir, ElfError::Read { part: Part::Header, .. }), "{is_dir}");
+    assert!(
+        matches!(
+            is_dir,
+            ElfError::Read {
+                part: Part::Header,
+                ..
+            }
+        ),
+        "{is_dir}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -141,21 +160,33 @@ fn other_machine_and_ignored_fields() {
 #[test]
 fn header_rejections() {
     use ElfError::*;
-    assert!(matches!(err_of(&with(0, 1, 0)), BadMagic([0, b'E', b'L', b'F'])));
+    assert!(matches!(
+        err_of(&with(0, 1, 0)),
+        BadMagic([0, b'E', b'L', b'F'])
+    ));
     assert!(matches!(err_of(&with(eh::EI_CLASS, 1, 1)), BadClass(1)));
     assert!(matches!(err_of(&with(eh::EI_DATA, 1, 2)), BadData(2)));
-    assert!(matches!(err_of(&with(eh::EI_VERSION, 1, 0)), BadIdentVersion(0)));
+    assert!(matches!(
+        err_of(&with(eh::EI_VERSION, 1, 0)),
+        BadIdentVersion(0)
+    ));
     assert!(matches!(err_of(&with(eh::E_TYPE, 2, 3)), BadType(3)));
     assert!(matches!(
         err_of(&with(eh::E_MACHINE, 2, 40)),
-        BadMachine { found: 40, expected: M }
+        BadMachine {
+            found: 40,
+            expected: M
+        }
     ));
     assert!(matches!(err_of(&with(eh::E_VERSION, 4, 0)), BadVersion(0)));
     for v in [0u16, 1, 55, 57, 64] {
         assert!(matches!(err_of(&with(eh::E_PHENTSIZE, 2, v.into())), BadPhentsize(x) if x == v));
     }
     assert!(matches!(err_of(&with(eh::E_PHNUM, 2, 0)), NoProgramHeaders));
-    assert!(matches!(err_of(&with(eh::E_PHNUM, 2, 0xffff)), ExtendedPhnum));
+    assert!(matches!(
+        err_of(&with(eh::E_PHNUM, 2, 0xffff)),
+        ExtendedPhnum
+    ));
     assert!(matches!(
         err_of(&with(eh::E_PHOFF, 8, u64::MAX - 100)),
         PhdrTableOverflow { phoff, size: 168 } if phoff == u64::MAX - 100
@@ -288,7 +319,11 @@ fn segment_rejections() {
     ));
     assert!(matches!(
         err_of(&with(f(2, ph::P_TYPE), 4, 1)),
-        BelowMinimum { index: 2, paddr: 0, .. }
+        BelowMinimum {
+            index: 2,
+            paddr: 0,
+            ..
+        }
     ));
     let mut b = corpus::valid(M);
     set(&mut b, f(0, ph::P_TYPE), 4, 0);
@@ -323,7 +358,11 @@ fn every_corpus_case_is_refused_with_one_line() {
             Err(e) => {
                 let msg = e.to_string();
                 assert!(!msg.contains('\n'), "{}: {msg:?}", case.name);
-                assert!(msg.starts_with("Exec format error: "), "{}: {msg}", case.name);
+                assert!(
+                    msg.starts_with("Exec format error: "),
+                    "{}: {msg}",
+                    case.name
+                );
             }
         }
     }
@@ -417,5 +456,8 @@ fn a_device_is_refused() {
 fn a_directory_fails_as_upstream_reports_it() {
     let mut mem = vec![0u8; MEM_SIZE];
     let err = load_path(Path::new("/"), &mut mem, M).unwrap_err();
-    assert_eq!(err.io_error().and_then(|e| e.raw_os_error()), Some(libc::EISDIR));
+    assert_eq!(
+        err.io_error().and_then(|e| e.raw_os_error()),
+        Some(libc::EISDIR)
+    );
 }

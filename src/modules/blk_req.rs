@@ -66,7 +66,11 @@ mod tests {
         assert_eq!(g.span(7, 512), Some(7 * 512));
         assert_eq!(g.span(0, 8 * 512), Some(0));
         assert_eq!(g.span(3, 0), Some(3 * 512));
-        assert_eq!(g.span(2, 100), Some(1024), "partial sectors allowed, as upstream");
+        assert_eq!(
+            g.span(2, 100),
+            Some(1024),
+            "partial sectors allowed, as upstream"
+        );
     }
 
     #[test]
@@ -109,7 +113,11 @@ mod tests {
                 for len in [0u64, 1, 511, 512, 513, 4096, 512 * 1000, u64::MAX] {
                     let end = sector as u128 * 512 + len as u128;
                     let want = sector < sectors && end <= sectors as u128 * 512;
-                    assert_eq!(g.span(sector, len).is_some(), want, "{sectors} {sector} {len}");
+                    assert_eq!(
+                        g.span(sector, len).is_some(),
+                        want,
+                        "{sectors} {sector} {len}"
+                    );
                 }
             }
         }

@@ -1,14 +1,17 @@
 //! The disk image behind the blk module: opened once, then read and written
 //! with one pread/pwrite per request straight between the file and guest
-//! memory (more only after a short transfer or EINTR).
+//! memory, as volatile I/O on the monitor's `VolatileSlice`s (no bounce
+//! buffer; more calls only after a short transfer or EINTR).
 
 use std::ffi::OsStr;
 use std::fs::{File, OpenOptions};
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::os::unix::io::AsRawFd;
 
+use vm_memory::VolatileSlice;
+
 use super::blk_req::Geometry;
+use crate::monitor::guest_io;
 
 /// How a transfer failed.
 #[derive(Debug)]
@@ -68,19 +71,17 @@ impl Disk {
         self.file.metadata().map(|m| m.len())
     }
 
-    /// Read `len` bytes at `off` into `buf`.
-    ///
-    /// # Safety
-    /// `buf` must point to `len` bytes that nothing else uses during the
-    /// call (guest memory, the vCPU stopped in its hypercall).
-    pub unsafe fn read_into(&self, buf: *mut u8, len: usize, off: u64) -> Result<(), IoFail> {
+    /// Read all of `buf` from the image at `off`, straight into guest
+    /// memory: one pread(2) per call, more only after a short read or EINTR.
+    pub fn read_into(&self, buf: &VolatileSlice<'_>, off: u64) -> Result<(), IoFail> {
         let mut done = 0usize;
-        while done < len {
-            // SAFETY: buf[done..len] is inside the caller's range.
-            let rest = unsafe { std::slice::from_raw_parts_mut(buf.add(done), len - done) };
-            match self.file.read_at(rest, off + done as u64) {
+        while done < buf.len() {
+            let rest = buf
+                .offset(done)
+                .map_err(|_| IoFail::Os(io::Error::from(io::ErrorKind::InvalidInput)))?;
+            match guest_io::pread(self.file.as_raw_fd(), &rest, off + done as u64) {
                 Ok(0) => return Err(IoFail::Eof { done }),
-                Ok(n) => done += n,
+                Ok(n) => done += n.min(rest.len()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(IoFail::Os(e)),
             }
@@ -88,18 +89,18 @@ impl Disk {
         Ok(())
     }
 
-    /// Write `len` bytes from `buf` at `off`.
-    ///
-    /// # Safety
-    /// `buf` must point to `len` readable bytes, unchanged during the call.
-    pub unsafe fn write_from(&self, buf: *const u8, len: usize, off: u64) -> Result<(), IoFail> {
+    /// Write all of `buf` to the image at `off`, straight from guest
+    /// memory: one pwrite(2) per call, more only after a short write or
+    /// EINTR.
+    pub fn write_from(&self, buf: &VolatileSlice<'_>, off: u64) -> Result<(), IoFail> {
         let mut done = 0usize;
-        while done < len {
-            // SAFETY: buf[done..len] is inside the caller's range.
-            let rest = unsafe { std::slice::from_raw_parts(buf.add(done), len - done) };
-            match self.file.write_at(rest, off + done as u64) {
+        while done < buf.len() {
+            let rest = buf
+                .offset(done)
+                .map_err(|_| IoFail::Os(io::Error::from(io::ErrorKind::InvalidInput)))?;
+            match guest_io::pwrite(self.file.as_raw_fd(), &rest, off + done as u64) {
                 Ok(0) => return Err(IoFail::Os(io::Error::from(io::ErrorKind::WriteZero))),
-                Ok(n) => done += n,
+                Ok(n) => done += n.min(rest.len()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(IoFail::Os(e)),
             }

@@ -2,12 +2,15 @@
 //! `ukvm_module_net.c` that answer every bad guest request with an error
 //! (or a clear fatal message) instead of an assertion failure.
 //!
-//! Layout: pure parts (`blk_req`, `net_opts`, `access`) apart from the
-//! system calls (`disk`, `tap`); `blk` and `net` handle the hypercalls over
-//! [`GuestMem`](crate::monitor::GuestMem), so they run on any host against
+//! Layout: pure parts (`blk_req`, `net_opts`) apart from the system calls
+//! (`disk`, `tap`); `access` reads a guest's request struct and stores its
+//! answer; `blk` and `net` handle the hypercalls over the monitor's
+//! [`GuestMem`](crate::monitor::GuestMem) (vm-memory, checked against the
+//! monitor's one protection snapshot), so they run on any host against
 //! test memory; `ffi` holds the C-ABI module structs
-//! `ukvm_module_rust_blk` and `ukvm_module_rust_net`; `table` lets a Rust
-//! program that links the rlib list its modules. See docs/modules.md.
+//! `ukvm_module_rust_blk` and `ukvm_module_rust_net` and keeps each
+//! module's state in the monitor; `table` lets a Rust program that links
+//! the rlib list its modules. See docs/modules.md.
 
 pub mod access;
 pub mod blk;
@@ -21,35 +24,63 @@ pub mod tap;
 
 pub use ffi::{ukvm_module_rust_blk, ukvm_module_rust_net};
 
+use std::fmt;
+use std::panic::Location;
+
+use crate::monitor::{GuestAccessError, MemError};
+
 /// Why a hypercall could not be answered with `ret`: the monitor must end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fatal {
     /// The request (or a buffer) is outside guest memory: upstream's
-    /// `Invalid guest access` exit, kept.
-    Range(crate::monitor::GuestAccessError),
+    /// `Invalid guest access` exit, kept, with the line of ours that found
+    /// it (printed where upstream prints `__FILE__:__LINE__`).
+    Range(GuestAccessError, &'static Location<'static>),
     /// The request struct lies where the monitor cannot store its result
     /// (the guest's read-only text or data).
-    ReadOnlyRequest { what: &'static str, gpa: u64, size: usize },
+    ReadOnlyRequest {
+        what: &'static str,
+        gpa: u64,
+        size: usize,
+    },
     /// The host side broke in a way the guest cannot recover from.
     Host(String),
 }
 
-impl From<crate::monitor::GuestAccessError> for Fatal {
-    fn from(e: crate::monitor::GuestAccessError) -> Self {
-        Fatal::Range(e)
+impl From<GuestAccessError> for Fatal {
+    #[track_caller]
+    fn from(e: GuestAccessError) -> Self {
+        Fatal::Range(e, Location::caller())
     }
 }
 
-impl Fatal {
-    /// End the monitor with this error's message, status 1.
+impl From<MemError> for Fatal {
+    /// Any refused range as upstream's range error (callers that answer a
+    /// protection refusal with `ret = -1` look at the `MemError` first).
     #[track_caller]
-    pub fn die(self) -> ! {
+    fn from(e: MemError) -> Self {
+        Fatal::Range(e.range(), Location::caller())
+    }
+}
+
+impl fmt::Display for Fatal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Fatal::Range(e) => e.die(),
-            Fatal::ReadOnlyRequest { what, gpa, size } => crate::diag::die(&format!(
+            Fatal::Range(e, at) => write!(f, "{}:{}: {e}", at.file(), at.line()),
+            Fatal::ReadOnlyRequest { what, gpa, size } => write!(
+                f,
                 "{what}: guest request at gpa=0x{gpa:x}, sz={size} is in read-only guest memory"
-            )),
-            Fatal::Host(m) => crate::diag::die(&m),
+            ),
+            Fatal::Host(m) => f.write_str(m),
         }
+    }
+}
+
+impl std::error::Error for Fatal {}
+
+impl From<Fatal> for crate::error::Fatal {
+    /// The monitor's fatal error: `prog: message`, status 1, at main.
+    fn from(e: Fatal) -> Self {
+        crate::error::Fatal::Msg(e.to_string())
     }
 }

@@ -99,7 +99,10 @@ mod tests {
     #[test]
     fn macs_as_upstream_accepts_them() {
         assert_eq!(parse_mac("02:00:00:00:00:01"), Some([2, 0, 0, 0, 0, 1]));
-        assert_eq!(parse_mac("de:AD:be:EF:0:1"), Some([0xde, 0xad, 0xbe, 0xef, 0, 1]));
+        assert_eq!(
+            parse_mac("de:AD:be:EF:0:1"),
+            Some([0xde, 0xad, 0xbe, 0xef, 0, 1])
+        );
         assert_eq!(parse_mac("f:f:f:f:f:f"), Some([15; 6]));
         assert_eq!(parse_mac("ff:ff:ff:ff:ff:ff"), Some([255; 6]));
     }

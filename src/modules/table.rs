@@ -48,7 +48,10 @@ impl<const N: usize> ModuleTable<N> {
     /// A table of `entries`, whose last entry must be [`ModuleEntry::END`]
     /// (checked when the table is built: at compile time in a static).
     pub const fn new(entries: [ModuleEntry; N]) -> Self {
-        assert!(N > 0 && entries[N - 1].0.is_null(), "a module table ends with ModuleEntry::END");
+        assert!(
+            N > 0 && entries[N - 1].0.is_null(),
+            "a module table ends with ModuleEntry::END"
+        );
         ModuleTable(entries)
     }
 }
@@ -104,7 +107,10 @@ mod tests {
     #[test]
     fn tables_end_with_the_terminator() {
         let t = ModuleTable::new([ModuleEntry::CORE, ModuleEntry::RUST_BLK, ModuleEntry::END]);
-        assert!(std::ptr::eq(t.0[0].0, &raw const crate::ffi::ukvm_module_core));
+        assert!(std::ptr::eq(
+            t.0[0].0,
+            &raw const crate::ffi::ukvm_module_core
+        ));
         assert!(t.0[2].0.is_null());
         let r = std::panic::catch_unwind(|| ModuleTable::new([ModuleEntry::CORE]));
         assert!(r.is_err(), "a table without END is refused");

@@ -1,20 +1,26 @@
 //! The host side of the net module: attach to an existing tap interface
-//! (or take an inherited descriptor) and move one frame per system call.
+//! (or take an inherited descriptor) and move one frame per system call,
+//! straight between the descriptor and guest memory.
 
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
+use vm_memory::VolatileSlice;
+
 use super::net_opts::NetTarget;
+use crate::monitor::guest_io;
 
 /// One frame in, one frame out; the net hypercalls use nothing else, so
-/// tests and embedders can supply their own.
-pub trait FrameIo: Send + Sync {
-    /// Send one frame; the number of bytes taken.
-    fn send(&self, frame: &[u8]) -> io::Result<usize>;
+/// tests and embedders can supply their own. Frames are guest memory, as
+/// the monitor's `VolatileSlice`s (the guest may change those bytes at any
+/// time: never take them as a Rust slice).
+pub trait FrameIo {
+    /// Send `frame` as one frame; the number of bytes taken.
+    fn send(&self, frame: &VolatileSlice<'_>) -> io::Result<usize>;
     /// Receive one frame into `buf`; the frame's full length, which may be
     /// larger than `buf` when the frame was cut (taps do that).
-    fn recv(&self, buf: &mut [u8]) -> io::Result<usize>;
+    fn recv(&self, buf: &VolatileSlice<'_>) -> io::Result<usize>;
     /// The descriptor to register for POLL, if any.
     fn poll_fd(&self) -> Option<RawFd>;
 }
@@ -49,8 +55,11 @@ fn check_interface(name: &str) -> io::Result<()> {
     while !p.is_null() {
         // SAFETY: p is a node of the list getifaddrs returned.
         let ifa = unsafe { &*p };
-        // SAFETY: ifa_name is a NUL-terminated interface name.
-        if !ifa.ifa_name.is_null() && unsafe { CStr::from_ptr(ifa.ifa_name) }.to_bytes() == name.as_bytes() {
+        let matches = !ifa.ifa_name.is_null() && {
+            // SAFETY: ifa_name is a NUL-terminated interface name.
+            unsafe { CStr::from_ptr(ifa.ifa_name) }.to_bytes() == name.as_bytes()
+        };
+        if matches {
             flags = Some(ifa.ifa_flags);
             break;
         }
@@ -60,7 +69,9 @@ fn check_interface(name: &str) -> io::Result<()> {
     unsafe { libc::freeifaddrs(list) };
     match flags {
         None => Err(os_err(libc::ENOENT)),
-        Some(f) if f & (libc::IFF_UP | libc::IFF_RUNNING) as u32 == 0 => Err(os_err(libc::ENETDOWN)),
+        Some(f) if f & (libc::IFF_UP | libc::IFF_RUNNING) as u32 == 0 => {
+            Err(os_err(libc::ENETDOWN))
+        }
         Some(_) => Ok(()),
     }
 }
@@ -75,8 +86,11 @@ impl Tap {
             NetTarget::Fd(fd) => {
                 // SAFETY: fcntl on a number; an unopened one gives EBADF.
                 let fl = unsafe { libc::fcntl(*fd, libc::F_GETFL) };
+                if fl == -1 {
+                    return Err(io::Error::last_os_error());
+                }
                 // SAFETY: as above.
-                if fl == -1 || unsafe { libc::fcntl(*fd, libc::F_SETFL, fl | libc::O_NONBLOCK) } == -1 {
+                if unsafe { libc::fcntl(*fd, libc::F_SETFL, fl | libc::O_NONBLOCK) } == -1 {
                     return Err(io::Error::last_os_error());
                 }
                 Ok(Tap {
@@ -120,7 +134,9 @@ impl Tap {
         if got.to_bytes() != name.as_bytes() {
             return Err(os_err(libc::EINVAL));
         }
-        Ok(Tap { fd: TapFd::Owned(fd) })
+        Ok(Tap {
+            fd: TapFd::Owned(fd),
+        })
     }
 
     pub fn raw_fd(&self) -> RawFd {
@@ -131,28 +147,23 @@ impl Tap {
     }
 }
 
-fn retry(mut f: impl FnMut() -> isize) -> io::Result<usize> {
+/// `f` again while it fails with EINTR.
+fn retry(mut f: impl FnMut() -> io::Result<usize>) -> io::Result<usize> {
     loop {
-        let n = f();
-        if n >= 0 {
-            return Ok(n as usize);
-        }
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
+        match f() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            r => return r,
         }
     }
 }
 
 impl FrameIo for Tap {
-    fn send(&self, frame: &[u8]) -> io::Result<usize> {
-        // SAFETY: frame is a valid slice for the call.
-        retry(|| unsafe { libc::write(self.raw_fd(), frame.as_ptr().cast(), frame.len()) })
+    fn send(&self, frame: &VolatileSlice<'_>) -> io::Result<usize> {
+        retry(|| guest_io::write(self.raw_fd(), frame))
     }
 
-    fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        // SAFETY: buf is a valid writable slice for the call.
-        retry(|| unsafe { libc::read(self.raw_fd(), buf.as_mut_ptr().cast(), buf.len()) })
+    fn recv(&self, buf: &VolatileSlice<'_>) -> io::Result<usize> {
+        retry(|| guest_io::read(self.raw_fd(), buf))
     }
 
     fn poll_fd(&self) -> Option<RawFd> {

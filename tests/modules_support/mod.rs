@@ -1,85 +1,85 @@
-//! Shared helpers of the module tests: guest memory over an anonymous
-//! mapping (with optional read-only pages, as the loader leaves a kernel's
-//! text), guest structs placed in it, child processes for fatal cases.
+//! Shared helpers of the module tests: the monitor's guest memory (with a
+//! read-only page, as the loader leaves a kernel's text), an installed
+//! monitor for the C entry points, child processes for fatal cases.
 
 #![allow(dead_code)]
 
 use std::process::{Command, Output};
 
-use ukvm::elf::protect::Protection;
-use ukvm::modules::access::Protections;
-use ukvm::monitor::GuestMem;
+use ukvm::monitor::{GuestMem, Monitor};
 
 pub const MEM: usize = 1 << 20;
 /// A page mapped read-only in the host, like a loaded kernel's text.
 pub const TEXT: u64 = 0x10000;
 pub const PAGE: u64 = 4096;
 
+/// Guest memory as the monitor has it: 1 MiB of vm-memory guest RAM whose
+/// page at TEXT is mprotected read-only, with the protection snapshot read
+/// back from the kernel (`/proc/self/maps`), as the monitor takes it after
+/// module setup.
+pub fn guest_mem() -> GuestMem {
+    let mem = GuestMem::anonymous(MEM).unwrap();
+    // SAFETY: TEXT..TEXT+PAGE lies inside the mapping, which nothing holds
+    // a reference into.
+    let rc = unsafe {
+        libc::mprotect(
+            mem.host_base().add(TEXT as usize).cast(),
+            PAGE as usize,
+            libc::PROT_READ,
+        )
+    };
+    assert_eq!(rc, 0);
+    mem.refresh_protections(|| panic!("/proc/self/maps could not be read"));
+    assert!(
+        mem.can_read(TEXT, 1) && !mem.can_write(TEXT, 1),
+        "the snapshot sees TEXT read-only"
+    );
+    mem
+}
+
+/// Test access to guest bytes (through the checked accessor, as copies).
+pub trait Bytes {
+    /// A copy of `len` bytes at `gpa`.
+    fn bytes(&self, gpa: u64, len: usize) -> Vec<u8>;
+    /// Write `data` at `gpa` (not into TEXT).
+    fn fill(&self, gpa: u64, data: &[u8]);
+}
+
+impl Bytes for GuestMem {
+    fn bytes(&self, gpa: u64, len: usize) -> Vec<u8> {
+        let mut v = vec![0; len];
+        self.readable(gpa, len).unwrap().copy_to(&mut v[..]);
+        v
+    }
+    fn fill(&self, gpa: u64, data: &[u8]) {
+        self.writable(gpa, data.len()).unwrap().copy_from(data);
+    }
+}
+
+/// A guest's memory for the modules' Rust API (no monitor).
 pub struct Guest {
-    base: *mut u8,
     pub mem: GuestMem,
-    pub prot: Protections,
 }
 
 impl Guest {
     /// 1 MiB of guest memory; the page at TEXT is read-only in the host.
     pub fn new() -> Guest {
-        // SAFETY: a fresh private anonymous mapping, unmapped in Drop.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                MEM,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        assert_ne!(base, libc::MAP_FAILED);
-        let base = base as *mut u8;
-        // SAFETY: TEXT..TEXT+PAGE lies inside the mapping.
-        let rc = unsafe { libc::mprotect(base.add(TEXT as usize).cast(), PAGE as usize, libc::PROT_READ) };
-        assert_eq!(rc, 0);
-        let prot = Protections::from_runs(vec![Protection {
-            index: 0,
-            start: TEXT,
-            len: PAGE,
-            prot: libc::PROT_READ | libc::PROT_EXEC,
-        }]);
-        // SAFETY: the mapping lives as long as Guest.
-        let mem = unsafe { GuestMem::new(base, MEM) };
-        Guest { base, mem, prot }
-    }
-
-    pub fn base(&self) -> *mut u8 {
-        self.base
+        Guest { mem: guest_mem() }
     }
 
     pub fn bytes(&self, gpa: u64, len: usize) -> Vec<u8> {
-        // SAFETY: tests pass ranges inside the mapping.
-        unsafe { std::slice::from_raw_parts(self.base.add(gpa as usize), len) }.to_vec()
+        self.mem.bytes(gpa, len)
     }
 
     pub fn fill(&self, gpa: u64, data: &[u8]) {
-        // SAFETY: tests pass writable ranges inside the mapping.
-        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.base.add(gpa as usize), data.len()) }
-    }
-
-    /// A `struct ukvm_hv` over this memory (no backend).
-    pub fn hv(&self) -> ukvm::abi::UkvmHv {
-        ukvm::abi::UkvmHv {
-            mem: self.base,
-            mem_size: MEM,
-            b: std::ptr::null_mut(),
-        }
+        self.mem.fill(gpa, data)
     }
 }
 
-impl Drop for Guest {
-    fn drop(&mut self) {
-        // SAFETY: unmapping our own mapping.
-        unsafe { libc::munmap(self.base.cast(), MEM) };
-    }
+/// The process's monitor over [`guest_mem`], installed for the C entry
+/// points (once per process: child scenarios only).
+pub fn install_monitor() -> &'static Monitor {
+    Monitor::new(guest_mem(), None).install().unwrap()
 }
 
 /// A scratch directory under the system temp dir, removed on drop.
@@ -104,11 +104,18 @@ impl Drop for Scratch {
 }
 
 /// Run test `name` of this binary in a child with MODULES_CHILD=`scenario`
-/// and extra environment; the child's output and status.
+/// and extra environment; the child's output and status. `name` may be an
+/// `#[ignore]`d child entry point.
 pub fn child(name: &str, scenario: &str, env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(std::env::current_exe().unwrap());
-    c.args(["--exact", name, "--nocapture", "--test-threads=1"])
-        .env("MODULES_CHILD", scenario);
+    c.args([
+        "--exact",
+        name,
+        "--include-ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("MODULES_CHILD", scenario);
     for (k, v) in env {
         c.env(k, v);
     }

@@ -6,17 +6,25 @@
 //! data and 0x2000 of memory at 1 MiB + 4 KiB) and a PT_GNU_STACK that the
 //! loader ignores. Every malformed case must be refused when loaded into
 //! [`MEM_SIZE`] bytes of guest memory.
+//!
+//! Test code, kept out of the library: included with `#[path]` by the
+//! loader's unit tests (src/elf/tests.rs), the integration tests
+//! tests/elf_*.rs and the fuzz target. The including module must have the
+//! loader module in scope as `elf` (`use ukvm::elf;`, or `use crate::elf;`
+//! inside the crate).
 
 #![allow(
+    dead_code,
     clippy::arithmetic_side_effects,
     clippy::indexing_slicing,
     clippy::cast_possible_truncation,
     clippy::panic
 )]
 
-use super::header::off as eh;
-use super::phdr::{off as ph, PF_R, PF_W, PF_X, PT_LOAD};
-use super::{EM_AARCH64, EM_X86_64, PHDR_SIZE};
+use super::elf;
+use elf::header::off as eh;
+use elf::phdr::{off as ph, PF_R, PF_W, PF_X, PT_LOAD};
+use elf::{EM_AARCH64, EM_X86_64, PHDR_SIZE};
 
 /// Guest memory size the cases are meant for.
 pub const MEM_SIZE: usize = 0x40_0000;
@@ -128,14 +136,25 @@ pub fn malformed(machine: u16) -> Vec<Case> {
     for v in [0, 1, 3, 4, 0xfe00, 0xffff] {
         field(format!("e_type-{v}"), eh::E_TYPE, 2, v);
     }
-    let other = if machine == EM_AARCH64 { EM_X86_64 } else { EM_AARCH64 };
+    let other = if machine == EM_AARCH64 {
+        EM_X86_64
+    } else {
+        EM_AARCH64
+    };
     for v in [0, 3, 40, u64::from(other), u64::from(machine) + 1, 0xffff] {
         field(format!("e_machine-{v}"), eh::E_MACHINE, 2, v);
     }
     for v in [0, 2, u64::from(u32::MAX)] {
         field(format!("e_version-{v}"), eh::E_VERSION, 4, v);
     }
-    for v in [0, 0xf_ffff, TEXT.1 + TEXT.3, DATA.1 + DATA.3, 0x4000_0000, u64::MAX] {
+    for v in [
+        0,
+        0xf_ffff,
+        TEXT.1 + TEXT.3,
+        DATA.1 + DATA.3,
+        0x4000_0000,
+        u64::MAX,
+    ] {
         field(format!("e_entry-{v:#x}"), eh::E_ENTRY, 8, v);
     }
     let table_end = (PHOFF + PHNUM * PHDR_SIZE) as u64;
@@ -169,7 +188,12 @@ pub fn malformed(machine: u16) -> Vec<Case> {
             u64::MAX,
             u64::MAX - filesz + 1,
         ] {
-            field(f(&format!("p_offset-{v:#x}")), phdr_field(i, ph::P_OFFSET), 8, v);
+            field(
+                f(&format!("p_offset-{v:#x}")),
+                phdr_field(i, ph::P_OFFSET),
+                8,
+                v,
+            );
         }
         for v in [
             0,
@@ -184,16 +208,36 @@ pub fn malformed(machine: u16) -> Vec<Case> {
             !0xfff,
             u64::MAX,
         ] {
-            field(f(&format!("p_paddr-{v:#x}")), phdr_field(i, ph::P_PADDR), 8, v);
+            field(
+                f(&format!("p_paddr-{v:#x}")),
+                phdr_field(i, ph::P_PADDR),
+                8,
+                v,
+            );
         }
         for v in [memsz + 1, mem, 1 << 63, u64::MAX] {
-            field(f(&format!("p_filesz-{v:#x}")), phdr_field(i, ph::P_FILESZ), 8, v);
+            field(
+                f(&format!("p_filesz-{v:#x}")),
+                phdr_field(i, ph::P_FILESZ),
+                8,
+                v,
+            );
         }
         for v in [0, filesz - 1, mem - gpa, mem, u64::MAX - gpa + 1, u64::MAX] {
-            field(f(&format!("p_memsz-{v:#x}")), phdr_field(i, ph::P_MEMSZ), 8, v);
+            field(
+                f(&format!("p_memsz-{v:#x}")),
+                phdr_field(i, ph::P_MEMSZ),
+                8,
+                v,
+            );
         }
         for v in [mem * 2, 1 << 63] {
-            field(f(&format!("p_align-{v:#x}")), phdr_field(i, ph::P_ALIGN), 8, v);
+            field(
+                f(&format!("p_align-{v:#x}")),
+                phdr_field(i, ph::P_ALIGN),
+                8,
+                v,
+            );
         }
     }
     // A non-load header turned PT_LOAD, with its all-zero addresses.
@@ -204,7 +248,12 @@ pub fn malformed(machine: u16) -> Vec<Case> {
         PT_LOAD.into(),
     );
     // Overlaps: data on top of text, text grown into data, data inside text.
-    field("overlap-same-paddr".into(), phdr_field(1, ph::P_PADDR), 8, TEXT.1);
+    field(
+        "overlap-same-paddr".into(),
+        phdr_field(1, ph::P_PADDR),
+        8,
+        TEXT.1,
+    );
     field(
         "overlap-text-grown".into(),
         phdr_field(0, ph::P_MEMSZ),
@@ -230,7 +279,12 @@ pub fn malformed(machine: u16) -> Vec<Case> {
     // No PT_LOAD at all.
     {
         let mut bytes = base.clone();
-        put(&mut bytes, phdr_field(0, ph::P_TYPE), 4, PT_GNU_STACK.into());
+        put(
+            &mut bytes,
+            phdr_field(0, ph::P_TYPE),
+            4,
+            PT_GNU_STACK.into(),
+        );
         put(&mut bytes, phdr_field(1, ph::P_TYPE), 4, 4); // PT_NOTE
         cases.push(Case {
             name: "no-pt-load".into(),
@@ -290,7 +344,11 @@ impl Mutator {
     /// Mutate the valid images for `machine` and another machine, and every
     /// malformed case; `seed` picks the sequence (0 is replaced by 1).
     pub fn new(seed: u64, machine: u16) -> Self {
-        let other = if machine == EM_AARCH64 { EM_X86_64 } else { EM_AARCH64 };
+        let other = if machine == EM_AARCH64 {
+            EM_X86_64
+        } else {
+            EM_AARCH64
+        };
         let mut seeds = vec![valid(machine), valid(other)];
         seeds.extend(malformed(machine).into_iter().map(|c| c.bytes));
         Self::from_seeds(seed, seeds)
@@ -298,7 +356,11 @@ impl Mutator {
 
     /// Mutate the given images (at least one).
     pub fn from_seeds(seed: u64, seeds: Vec<Vec<u8>>) -> Self {
-        let seeds = if seeds.is_empty() { vec![Vec::new()] } else { seeds };
+        let seeds = if seeds.is_empty() {
+            vec![Vec::new()]
+        } else {
+            seeds
+        };
         Mutator {
             state: seed.max(1),
             seeds,
@@ -358,7 +420,10 @@ impl Mutator {
                     }
                 }
                 _ => {
-                    let (f, t) = (phdr_field(self.below(PHNUM), 0), phdr_field(self.below(PHNUM), 0));
+                    let (f, t) = (
+                        phdr_field(self.below(PHNUM), 0),
+                        phdr_field(self.below(PHNUM), 0),
+                    );
                     if f.max(t) + PHDR_SIZE <= b.len() {
                         b.copy_within(f..f + PHDR_SIZE, t);
                     }
@@ -377,12 +442,15 @@ impl Mutator {
 /// the mutation tests call this for every input.
 pub fn check_loader_on(data: &[u8], mem: &mut [u8], machine: u16) {
     let size = mem.len() as u64;
-    match super::load(data, mem, machine) {
+    match elf::load(data, mem, machine) {
         Ok(l) => {
             assert!(l.end <= size, "end {:#x} past memory", l.end);
             assert!(!l.segments.is_empty());
             for s in &l.segments {
-                assert!(s.gpa >= super::MIN_GPA && s.gpa % super::PAGE_SIZE == 0, "{s:?}");
+                assert!(
+                    s.gpa >= elf::MIN_GPA && s.gpa % elf::PAGE_SIZE == 0,
+                    "{s:?}"
+                );
                 assert!(
                     s.filesz <= s.memsz && s.end() < size && s.end() <= l.end,
                     "{s:?} end {:#x}",
@@ -398,17 +466,26 @@ pub fn check_loader_on(data: &[u8], mem: &mut [u8], machine: u16) {
                 );
             }
             assert!(
-                l.segments.iter().any(|s| s.gpa <= l.entry && l.entry < s.end()),
+                l.segments
+                    .iter()
+                    .any(|s| s.gpa <= l.entry && l.entry < s.end()),
                 "entry {:#x}",
                 l.entry
             );
             for page in [0x1000, 0x4000, 0x10000] {
-                let plan = super::protect::plan(&l.segments, page);
+                let plan = elf::protect::plan(&l.segments, page);
                 for w in plan.windows(2) {
-                    assert!(w[0].start + w[0].len <= w[1].start, "protection runs overlap: {w:?}");
+                    assert!(
+                        w[0].start + w[0].len <= w[1].start,
+                        "protection runs overlap: {w:?}"
+                    );
                 }
                 for p in &plan {
-                    assert!(p.start % page == 0 && p.len % page == 0 && p.start + p.len <= size.next_multiple_of(page));
+                    assert!(
+                        p.start % page == 0
+                            && p.len % page == 0
+                            && p.start + p.len <= size.next_multiple_of(page)
+                    );
                 }
             }
         }
