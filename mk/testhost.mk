@@ -25,6 +25,9 @@ UPSTREAM_RUST_BINS = $(BUILD)/upstream-$(1)/ukvm-bins-rust
 
 TEST_TARGETS += test-testhost $(UPSTREAM_ARCHES:%=test-upstream-%) \
     test-upstream-aarch64-rust test-upstream-aarch64-16k-rust test-upstream-aarch64-16k-c
+# Without a Solo5 source these report every case as skipped (make test says so).
+SUITES_NEED_SOLO5 += $(UPSTREAM_ARCHES:%=test-upstream-%) \
+    test-upstream-aarch64-rust test-upstream-aarch64-16k-rust test-upstream-aarch64-16k-c
 
 .PHONY: testhost-aarch64 testhost-aarch64-16k testhost-x86_64 test-testhost test-upstream \
     test-upstream-aarch64 test-upstream-x86_64 test-upstream-aarch64-rust \
