@@ -8,6 +8,9 @@
 # Build products and downloads live under $(BUILD) (default ./build).
 
 SHELL := /bin/bash
+# A pipeline fails when any of its commands fails: `build | filter` must
+# not hide the build's status.
+.SHELLFLAGS := -o pipefail -c
 TOP := $(abspath .)
 BUILD ?= $(TOP)/build
 SOLO5_SRC ?= $(abspath $(TOP)/../shared/solo5-v0.3.1)

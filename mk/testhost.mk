@@ -64,12 +64,12 @@ upstream-build-aarch64 upstream-build-x86_64: upstream-build-%:
 # the copy's ukvm/ (upstream's module sources, unchanged), and our library.
 upstream-rust-bins-aarch64: upstream-build-aarch64 aarch64-tools
 	@src=$(BUILD)/upstream-aarch64/src; out=$(call UPSTREAM_RUST_BINS,aarch64); \
-	if [ ! -d $$src/tests ]; then \
-	    echo "upstream: SKIP MONITOR=rust monitors: no Solo5 source at SOLO5_SRC=$(SOLO5_SRC)"; exit 0; fi; \
+	if [ ! -d $$src/tests ]; then rm -rf $$out; \
+	    echo "upstream: not building the MONITOR=rust monitors: no Solo5 source at SOLO5_SRC=$(SOLO5_SRC)"; exit 0; fi; \
 	for d in $$src/tests/test_*/; do \
 	    t=$$(basename $$d); \
 	    mods=$$(sed -n 's/^UKVM_MODULES=//p' $$d/GNUmakefile); \
-	    mkdir -p $$out/$$t && cd $$out/$$t && \
+	    mkdir -p $$out/$$t && cd $$out/$$t && rm -f ukvm-bin && \
 	    { UKVM_CC=$(A64_CC) UKVM_STATIC=1 $(TOP)/compat/ukvm-configure $$src/ukvm $$mods && \
 	      $(MAKE) -s -f Makefile.ukvm ukvm-bin; } >build.log 2>&1 || \
 	    { cat build.log; echo "upstream: building $$t's ukvm-bin failed"; exit 1; }; \
