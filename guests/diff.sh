@@ -105,6 +105,33 @@ same hostile-stack-overflow --mem=2 $H=stack-overflow
 same_signal hostile-spin-sigterm TERM $H=spin
 same_signal hostile-spin-sigint INT $H=spin
 
+# PUTS to a closed pipe (pipe_run, check.sh): SIGPIPE's default action
+# ends both; ignored, upstream's assert on write's result aborts it.
+if ! skipped diff-puts-to-closed-pipe; then
+    pipe_run $UP
+    ust=$pst uerr=$(cat /tmp/pipe.err)
+    pipe_run $M
+    if [ "$ust" = "$pst" ] && [ "$uerr" = "$(cat /tmp/pipe.err)" ]; then
+        ok "diff-puts-to-closed-pipe (same: status $pst, stderr '$uerr')"
+    else
+        ko diff-puts-to-closed-pipe "upstream $ust '$uerr', ours $pst '$(cat /tmp/pipe.err)'"
+    fi
+fi
+if ! skipped diff-puts-to-closed-pipe-sigpipe-ignored; then
+    pipe_run $UP ignore
+    ust=$pst
+    cp /tmp/pipe.err /tmp/pipe.up.err
+    pipe_run $M ignore
+    if [ "$ust" = 134 ] && grep -qF "Assertion \`rc >= 0' failed" /tmp/pipe.up.err &&
+        [ "$pst" = 1 ] && grep -qF "puts: write failed: Broken pipe" /tmp/pipe.err; then
+        ok "diff-puts-to-closed-pipe-sigpipe-ignored (intended: upstream $ust, ours $pst)"
+    else
+        ko diff-puts-to-closed-pipe-sigpipe-ignored "upstream $ust (want 134, its assertion), ours $pst (want 1, Broken pipe)"
+        sed 's/^/    up | /' /tmp/pipe.up.err
+        sed 's/^/    us | /' /tmp/pipe.err
+    fi
+fi
+
 differ mem-1 1 "Error allocating guest memory" 0 "mem_size=0x200000 " --mem=1 hello.ukvm
 differ mem-too-big 1 "exceeds the max size 4294967296 bytes: " \
     1 "guest memory size 4297064448 bytes exceeds the max size 4294967296 bytes" --mem=4098 hello.ukvm
