@@ -7,9 +7,11 @@
 # ukvm-bin-rust (both), ukvm-bin-c-blk and ukvm-bin-c-net (upstream's C
 # modules, only when SOLO5_SRC was there), blk.ukvm and netecho.ukvm (the
 # backend's checkers), iohostile.ukvm, iobench.ukvm. Prints one line per
-# case, then "N passed, N failed, N skipped". A case fails on a wrong
-# status or missing text, and on any sign of a crash (status above 128,
-# "Assertion", "Segmentation").
+# case (PASS NAME, FAIL NAME: why, skip NAME: why), then "N passed, N
+# failed, N skipped". A case fails on a wrong status or missing text, on
+# any sign of a crash (status above 128, "Assertion", "Segmentation", a
+# panic of ours), and when the time limit (LIMIT, 120 s) had to kill it,
+# whatever its status.
 
 ROUNDS=${1:-5}
 R=./ukvm-bin-rust-blk
