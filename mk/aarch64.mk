@@ -16,8 +16,8 @@ A64_GUEST_OUT := $(A64_OUT)/guests
 A64_CARGO_DIR := $(A64_OUT)/cargo
 A64_MONITOR := $(A64_CARGO_DIR)/$(A64_TRIPLE)/release/examples/run_guest
 A64_PAYLOAD := $(A64_OUT)/payload
-# The emulated host; extra `testhost run` flags (e.g. a 16K-page kernel,
-# once testhost offers one) go in A64_TESTHOST_FLAGS.
+# The emulated host; extra `testhost run` flags for test-aarch64 (e.g.
+# --verbose) go in A64_TESTHOST_FLAGS. test-aarch64-16k adds --flavour 16k.
 A64_TESTHOST ?= $(TOP)/compat/testhost/testhost
 A64_TESTHOST_FLAGS ?=
 
