@@ -16,8 +16,8 @@ A64_GUEST_OUT := $(A64_OUT)/guests
 A64_CARGO_DIR := $(A64_OUT)/cargo
 A64_MONITOR := $(A64_CARGO_DIR)/$(A64_TRIPLE)/release/examples/run_guest
 A64_PAYLOAD := $(A64_OUT)/payload
-# The emulated host; extra `testhost run` flags (e.g. a 16K-page kernel,
-# once testhost offers one) go in A64_TESTHOST_FLAGS.
+# The emulated host; extra `testhost run` flags for test-aarch64 (e.g.
+# --verbose) go in A64_TESTHOST_FLAGS. test-aarch64-16k adds --flavour 16k.
 A64_TESTHOST ?= $(TOP)/compat/testhost/testhost
 A64_TESTHOST_FLAGS ?=
 
@@ -76,10 +76,20 @@ aarch64-monitor: aarch64-tools
 # qemu-user (adding exit decoding and register ids against kvm-bindings'
 # arm64 UAPI). None of them touches KVM.
 aarch64-unit: aarch64-tools
-	cd $(TOP) && cargo test --lib -- arch:: hv::
-	cd $(TOP) && cargo test --test arch_paging --test arch_abi --test arch_hv_ffi --test oracle_aarch64_cpu
-	cd $(TOP) && $(A64_CARGO_ENV) cargo test --target $(A64_TRIPLE) --lib -- arch:: hv::
-	cd $(TOP) && $(A64_CARGO_ENV) cargo test --target $(A64_TRIPLE) --test arch_paging --test arch_abi
+	cd $(TOP) && cargo test --lib -- --show-output arch:: hv::
+	cd $(TOP) && cargo test --test arch_paging --test arch_abi --test arch_hv_ffi --test oracle_aarch64_cpu -- --show-output
+	cd $(TOP) && $(A64_CARGO_ENV) cargo test --target $(A64_TRIPLE) --lib -- --show-output arch:: hv::
+	cd $(TOP) && $(A64_CARGO_ENV) cargo test --target $(A64_TRIPLE) --test arch_paging --test arch_abi -- --show-output
+
+# A64_UKVM_BIN DIR CONFIGURE-ARGS: DIR/ukvm-bin for AArch64 (static), made
+# by compat/ukvm-configure CONFIGURE-ARGS (run in DIR) and Makefile.ukvm. The
+# old binary goes first, so a failed build never leaves one to be tested;
+# the output goes to DIR/build.log, shown when a step fails, which fails
+# the recipe.
+A64_UKVM_BIN = echo "aarch64: building $(1)/ukvm-bin" && mkdir -p $(1) && cd $(1) && rm -f ukvm-bin && \
+    { UKVM_CC=$(A64_CC) UKVM_STATIC=1 $(TOP)/compat/ukvm-configure $(2) && \
+      $(MAKE) -s -f Makefile.ukvm ukvm-bin; } >build.log 2>&1 && test -x ukvm-bin || \
+    { sed 's/^/    | /' build.log; echo "aarch64: building $(1)/ukvm-bin FAILED"; exit 1; }
 
 # Monitors with one upstream I/O module each (blk, net), made with our
 # ukvm-configure from SOLO5_SRC; without SOLO5_SRC check.sh skips those cases.
@@ -89,10 +99,7 @@ aarch64-io-monitors: aarch64-tools
 	    echo "aarch64: SKIP building blk/net monitors: no Solo5 source at SOLO5_SRC=$(SOLO5_SRC)"; \
 	    for m in $(A64_IO_MODULES); do rm -rf $(A64_OUT)/ukvm-bin-$$m; done; \
 	else for m in $(A64_IO_MODULES); do \
-	    mkdir -p $(A64_OUT)/ukvm-bin-$$m && cd $(A64_OUT)/ukvm-bin-$$m && \
-	    UKVM_CC=$(A64_CC) UKVM_STATIC=1 $(TOP)/compat/ukvm-configure $(SOLO5_SRC)/ukvm $$m && \
-	    $(MAKE) -s -f Makefile.ukvm ukvm-bin 2>&1 | grep -v "statically linked applications\|in function .std::" ; \
-	    test -x ukvm-bin || exit 1; \
+	    ( $(call A64_UKVM_BIN,$(A64_OUT)/ukvm-bin-$$m,$(SOLO5_SRC)/ukvm $$m) ) || exit 1; \
 	done; fi
 
 # Solo5's own test unikernels (tests/test_*), built for AArch64 from SOLO5_SRC.
@@ -104,22 +111,14 @@ aarch64-solo5-tests: aarch64-tools
 # kvm_run area) the way upstream's gdb/dumpcore code uses it. Needs no Solo5.
 A64_HVBCHECK := $(A64_OUT)/ukvm-bin-hvbcheck/ukvm-bin
 $(A64_HVBCHECK): $(TOP)/guests/modules/ukvm_module_hvbcheck.c aarch64-tools
-	mkdir -p $(@D) && cd $(@D) && \
-	    UKVM_CC=$(A64_CC) UKVM_STATIC=1 $(TOP)/compat/ukvm-configure $(TOP)/include \
-	        hvbcheck=$(TOP)/guests/modules/ukvm_module_hvbcheck.c && \
-	    $(MAKE) -s -f Makefile.ukvm ukvm-bin 2>&1 | grep -v "statically linked applications\|in function .std::" ; \
-	    test -x ukvm-bin
+	@$(call A64_UKVM_BIN,$(@D),$(TOP)/include hvbcheck=$(TOP)/guests/modules/ukvm_module_hvbcheck.c)
 
 # The third-party example module that c-tests builds on this host
 # (c-tests/example/), here linked for AArch64 and run with a real guest:
 # a module author's path end to end.
 A64_EXAMPLE := $(A64_OUT)/ukvm-bin-example/ukvm-bin
 $(A64_EXAMPLE): $(TOP)/c-tests/example/ukvm_module_example.c $(TOP)/c-tests/example/ukvm_module_example.h aarch64-tools
-	mkdir -p $(@D) && cd $(@D) && \
-	    UKVM_CC=$(A64_CC) UKVM_STATIC=1 $(TOP)/compat/ukvm-configure $(TOP)/include \
-	        example=$(TOP)/c-tests/example/ukvm_module_example.c && \
-	    $(MAKE) -s -f Makefile.ukvm ukvm-bin 2>&1 | grep -v "statically linked applications\|in function .std::" ; \
-	    test -x ukvm-bin
+	@$(call A64_UKVM_BIN,$(@D),$(TOP)/include example=$(TOP)/c-tests/example/ukvm_module_example.c)
 
 # The payload both host runs take: monitors, guests, Solo5's tests, scripts.
 aarch64-payload: $(A64_HVBCHECK) $(A64_EXAMPLE) aarch64-guests aarch64-monitor aarch64-io-monitors aarch64-solo5-tests

@@ -35,11 +35,11 @@ rust-lib-aarch64: rust-deps
 	    $(RUST_PKG)/$(RUST_AARCH64) aarch64-linux-gnu-
 
 test-rust: rust-lib rust-lib-aarch64
-	cd $(TOP) && $(CARGO) test --lib -- $(RUST_CORE_TESTS)
+	cd $(TOP) && $(CARGO) test --lib -- --show-output $(RUST_CORE_TESTS)
 	cd $(TOP) && UKVM_TEST_RUNNER="$(RUST_AARCH64_RUNNER)" \
 	    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="$(RUST_AARCH64_RUNNER)" \
-	    $(CARGO) test --lib --target $(RUST_AARCH64) -- $(RUST_CORE_TESTS)
-	cd $(TOP) && $(CARGO) test --test header_drift
+	    $(CARGO) test --lib --target $(RUST_AARCH64) -- --show-output $(RUST_CORE_TESTS)
+	cd $(TOP) && $(CARGO) test --test header_drift -- --show-output
 	@# Every unsafe block carries a SAFETY comment (src/lib.rs denies it; clippy checks).
 	cd $(TOP) && $(CARGO) clippy --lib --tests -- -D clippy::undocumented_unsafe_blocks
 	tests/rust/symbols.sh $(CARGO_TARGET_DIR)/release $(RUST_PKG)/$(RUST_HOST)

@@ -10,7 +10,7 @@
 # Prints each step's commands and output, its time and verdict, then a
 # summary; exits non-zero if a step failed.
 
-steps= failed=0 n=0
+steps= failed=0 n=0 skipped=0
 total=3
 [ -f test_hello.ukvm ] && total=4
 
@@ -126,6 +126,10 @@ if [ -f test_hello.ukvm ]; then
     ok=no
     show ./ukvm-bin test_hello.ukvm Hello_Solo5 && grep -q "SUCCESS" /tmp/step.out && ok=yes
     verdict solo5-hello $ok "said hello, exit status $st" "exit status $st, or no SUCCESS line"
+else
+    skipped=1
+    echo
+    echo "skip solo5-hello: no Solo5 test_hello.ukvm (needs SOLO5_SRC)"
 fi
 
 echo
@@ -140,4 +144,5 @@ if [ $failed = 0 ]; then
 else
     echo "demo: $failed of $n steps FAILED"
 fi
+echo "demo: $((n - failed)) passed, $failed failed, $skipped skipped"
 [ $failed = 0 ]

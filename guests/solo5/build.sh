@@ -34,9 +34,11 @@ done
 ls "$out"/*.ukvm | wc -l | sed 's/^/solo5 build: test unikernels: /'
 
 core=$out/upstream-core-build
+rm -f "$out/upstream-core" "$core/ukvm-bin"
 mkdir -p "$core"
 cd "$core"
-UKVM_CC=aarch64-linux-gnu-gcc UKVM_STATIC=1 sh "$copy/ukvm/ukvm-configure" "$copy/ukvm" >/dev/null
-make -s -f Makefile.ukvm ukvm-bin >"$core/build.log" 2>&1 || { cat "$core/build.log"; exit 1; }
+{ UKVM_CC=aarch64-linux-gnu-gcc UKVM_STATIC=1 sh "$copy/ukvm/ukvm-configure" "$copy/ukvm" &&
+    make -s -f Makefile.ukvm ukvm-bin; } >"$core/build.log" 2>&1 ||
+    { cat "$core/build.log"; echo "solo5 build: building upstream-core FAILED"; exit 1; }
 cp ukvm-bin "$out/upstream-core"
 echo "solo5 build: upstream-core (upstream's monitor, core module only)"
