@@ -1,10 +1,20 @@
 # cases.sh: runs every compare case under upstream's monitor (./c/SET/ukvm-bin) and ours (./rust/SET/ukvm-bin) inside the emulated host; prints records for compat/compare/compare.
 #
-#   sh cases.sh            (from the payload dir, inside compat/testhost)
+#   sh cases.sh [--sides SIDE,SIDE...] [GLOB...]
+#                          (from the payload dir, inside compat/testhost)
 #
-# Per case and side:  @@case NAME SIDE STATUS OUT_MD5 ERR_MD5 DISK_MD5
+#   --sides  the monitors to run, each ./SIDE/SET/ukvm-bin; default c,rust
+#            (make test-harness adds its deliberately broken monitors)
+#   GLOB     run only the cases whose name matches one (default: every case)
+#
+# Per case and side:  @@case NAME SIDE STATUS OUT_MD5 ERR_MD5 DISK_MD5 PINGS
 # then its output:    @@o NAME SIDE LINE (guest console, stdout)
 #                     @@e NAME SIDE LINE (monitor diagnostics, stderr)
+# STATUS is the monitor's exit status, or `timeout` when the case's timer
+# fired: the monitor was still running and got SIGTERM (then SIGKILL 5 s
+# later), however it then exited; so a monitor that ran until killed is
+# never mistaken for one that refused (both would exit 1). PINGS is the
+# number of pings the guest answered in a net case (`-` elsewhere).
 # SET is the module set the case's options need, as upstream's tests give
 # each unikernel a monitor with just its modules: blk for --disk=, net for
 # --net=, blknet for both, core otherwise (MONSET=... overrides).
@@ -18,18 +28,75 @@ mkdir -p $T
 DISK=$T/disk.img
 TIMEOUT0=${CMP_TIMEOUT:-20}
 TIMEOUT=$TIMEOUT0
-ONLY=${1:-}
+SIDES="c rust"
+CASES=
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --sides) SIDES=$(echo "$2" | tr , ' '); shift 2 ;;
+    '') shift ;; # testhost passes one empty argument when given none
+    *) CASES="$CASES $1"; shift ;;
+    esac
+done
 
 norm_err() {
-    sed -e 's|\./c/[a-z]*/ukvm-bin|MON|g; s|\./rust/[a-z]*/ukvm-bin|MON|g' -e 's/^ukvm-bin: /MON: /' \
+    sed -e 's|\./[a-z0-9-]*/[a-z]*/ukvm-bin|MON|g' -e 's/^ukvm-bin: /MON: /' \
         -e 's/^MON: [^ ]*:[0-9]*: Invalid guest access/MON: Invalid guest access/'
 }
 md5() { md5sum "$1" | cut -c1-32; }
 
+# selected NAME: true if NAME matches one of the GLOBs (or none was given).
+selected() {
+    [ -z "$CASES" ] && return 0
+    set -f
+    for g in $CASES; do
+        case "$1" in $g) set +f; return 0 ;; esac
+    done
+    set +f
+    return 1
+}
+
+# watch PID SECS MARK: in the background, after SECS seconds sends PID
+# SIGTERM if it still runs, creating MARK first, and SIGKILL 5 s later.
+# Sets wpid; the caller kills it (SIGTERM ends its sleep too) once PID has
+# ended.
+watch() {
+    rm -f "$3"
+    (
+        trap 'kill $s 2>/dev/null; exit 0' TERM
+        sleep "$2" &
+        s=$!
+        wait $s
+        kill -0 "$1" 2>/dev/null || exit 0
+        : >"$3"
+        kill -TERM "$1" 2>/dev/null
+        sleep 5 &
+        s=$!
+        wait $s
+        kill -KILL "$1" 2>/dev/null
+    ) >/dev/null 2>&1 </dev/null &
+    wpid=$!
+}
+
+# run_timed SECS OUT ERR COMMAND...: runs COMMAND (stdin /dev/null) with
+# its output in OUT and ERR; sets st to its exit status, or to `timeout`
+# when the timer fired.
+run_timed() {
+    secs=$1 o=$2 e=$3
+    shift 3
+    "$@" >"$o" 2>"$e" </dev/null &
+    rpid=$!
+    watch $rpid "$secs" "$o.fired"
+    wait $rpid
+    st=$?
+    kill $wpid 2>/dev/null
+    [ -e "$o.fired" ] && st=timeout
+    rm -f "$o.fired"
+}
+
 # Set per case: PREP (shell code run before each side), FILTER (sed
 # expression for the guest console, e.g. to drop timings), DISKCASE=1 to
 # hash the disk image afterwards, NET=1 to ping the guest while it runs.
-record() { # NAME SIDE STATUS [OUT ERR]
+record() { # NAME SIDE STATUS [OUT ERR [PINGS]]
     o=${4:-$T/out} e=${5:-$T/err}
     filter=${FILTER:-p}
     # Net devices get a random MAC on every run.
@@ -38,7 +105,7 @@ record() { # NAME SIDE STATUS [OUT ERR]
     norm_err <$e >$T/err.n
     dh=-
     [ -n "$DISKCASE" ] && dh=$(md5 $DISK)
-    echo "@@case $1 $2 $3 $(md5 $T/out.n) $(md5 $T/err.n) $dh"
+    echo "@@case $1 $2 $3 $(md5 $T/out.n) $(md5 $T/err.n) $dh ${6:--}"
     cut -c1-240 $T/out.n | head -n 60 | sed "s|^|@@o $1 $2 |"
     cut -c1-240 $T/err.n | head -n 60 | sed "s|^|@@e $1 $2 |"
 }
@@ -47,30 +114,36 @@ record() { # NAME SIDE STATUS [OUT ERR]
 case_() {
     name=$1
     shift
-    if [ -n "$ONLY" ] && [ "$name" != "$ONLY" ]; then PREP= FILTER= DISKCASE= NET= MONSET= TIMEOUT=$TIMEOUT0; return; fi
+    if ! selected "$name"; then PREP= FILTER= DISKCASE= NET= MONSET= TIMEOUT=$TIMEOUT0; return; fi
     set=$MONSET
     if [ -z "$set" ]; then
         set=core
         case " $* " in *" --disk="*) set=blk ;; esac
         case " $* " in *" --net="*) [ $set = blk ] && set=blknet || set=net ;; esac
     fi
-    for side in c rust; do
+    for side in $SIDES; do
         eval "$PREP"
+        pings=
         if [ -n "$NET" ]; then
+            # Pinged while it runs, then ended by our SIGTERM (status 1 with
+            # "Exiting on signal 15" is the normal end here, not a timeout).
             ./$side/$set/ukvm-bin "$@" >$T/out 2>$T/err </dev/null &
             pid=$!
             sleep 2
-            if ping -c 3 -W 5 10.0.0.2 >/dev/null 2>&1; then echo "ping: answered" >>$T/err.ping; else echo "ping: no answer" >>$T/err.ping; fi
+            pings=$(ping -c 3 -W 5 10.0.0.2 2>&1 | sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p')
+            pings=${pings:-0}
+            if [ "$pings" -gt 0 ]; then echo "ping: answered" >>$T/out; else echo "ping: no answer" >>$T/out; fi
             kill -TERM $pid 2>/dev/null
+            watch $pid 10 $T/net.fired
             wait $pid
             st=$?
-            cat $T/err.ping >>$T/out
-            rm -f $T/err.ping
+            kill $wpid 2>/dev/null
+            [ -e $T/net.fired ] && st=timeout
+            rm -f $T/net.fired
         else
-            timeout $TIMEOUT ./$side/$set/ukvm-bin "$@" >$T/out 2>$T/err </dev/null
-            st=$?
+            run_timed $TIMEOUT $T/out $T/err ./$side/$set/ukvm-bin "$@"
         fi
-        record "$name" $side $st
+        record "$name" $side $st $T/out $T/err $pings
     done
     PREP= FILTER= DISKCASE= NET= MONSET= TIMEOUT=$TIMEOUT0
 }
@@ -151,19 +224,20 @@ FILTER='s/xxxxxxxxxx*/X.../g;p' case_ cmdline-8192 hello.ukvm ${long}x
 FILTER='s/xxxxxxxxxx*/X.../g;p' case_ cmdline-8191-two-args hello.ukvm ${long%??} y
 
 # --- the malformed-ELF corpus ----------------------------------------------
-# Both sides at once (the host has two CPUs), one second each: an image a
-# loader accepts runs its filler bytes as code and never exits, so a
-# timeout there is the normal end (SIGTERM, status 1), the same on both.
+# Upstream's monitor in the background while ours runs (the host has two
+# CPUs), one second each: an image a loader accepts runs its filler bytes
+# as code and never exits, so its status is `timeout`.
 for f in corpus/*; do
     name=elf-$(basename "$f")
-    if [ -n "$ONLY" ] && [ "$name" != "$ONLY" ]; then continue; fi
-    timeout 1 ./c/core/ukvm-bin "$f" >$T/c.out 2>$T/c.err </dev/null &
+    selected "$name" || continue
+    (run_timed 1 $T/c.out $T/c.err ./c/core/ukvm-bin "$f"; echo $st >$T/c.st) &
     cpid=$!
-    timeout 1 ./rust/core/ukvm-bin "$f" >$T/r.out 2>$T/r.err </dev/null
-    rst=$?
+    for side in $SIDES; do
+        [ $side = c ] && continue
+        run_timed 1 $T/r.out $T/r.err ./$side/core/ukvm-bin "$f"
+        record "$name" $side $st $T/r.out $T/r.err
+    done
     wait $cpid
-    cst=$?
-    record "$name" c $cst $T/c.out $T/c.err
-    record "$name" rust $rst $T/r.out $T/r.err
+    record "$name" c "$(cat $T/c.st)" $T/c.out $T/c.err
 done
 echo "@@end"

@@ -24,7 +24,8 @@ if [ ! -f "$src/ukvm/ukvm_module_blk.c" ]; then
     echo "compare: SKIP monitors: no Solo5 build copy at '$src' (needs SOLO5_SRC)"
     exit 0
 fi
-quiet() { grep -v "statically linked applications\|in function .std::\|getaddrinfo\|getpwnam" || true; }
+# quiet LOG: LOG without the static-linking warnings every build prints.
+quiet() { grep -v "statically linked applications\|in function .std::\|getaddrinfo\|getpwnam" "$1" || true; }
 
 # build SIDE SET MODULE...
 build() {
@@ -32,18 +33,26 @@ build() {
     shift 2
     d=$out/$side/$set
     mkdir -p "$d"
+    # Each step's status is checked (no pipeline hides make's); the build
+    # output goes to a log, shown without the usual warnings.
+    rc=0
     if [ "$side" = c ]; then
         # Upstream's Makefile.ukvm carries the module switches
         # (-DUKVM_MODULE_*) in UKVM_CFLAGS: only its -Werror is edited.
         (cd "$d" && rm -rf _build-ukvm ukvm-bin &&
             UKVM_CC=$cc UKVM_STATIC=1 sh "$src/ukvm/ukvm-configure" "$src/ukvm" "$@" >/dev/null &&
             sed -i 's/^\(UKVM_CFLAGS=.*\)-Werror/\1-Wno-error/' Makefile.ukvm &&
-            make -s -f Makefile.ukvm ukvm-bin 2>&1 | quiet)
+            make -s -f Makefile.ukvm ukvm-bin >build.log 2>&1) || rc=$?
     else
-        (cd "$d" && UKVM_CC=$cc UKVM_STATIC=1 "$top/compat/ukvm-configure" "$src/ukvm" "$@" >/dev/null &&
-            make -s -f Makefile.ukvm ukvm-bin 2>&1 | quiet)
+        (cd "$d" && rm -f ukvm-bin &&
+            UKVM_CC=$cc UKVM_STATIC=1 "$top/compat/ukvm-configure" "$src/ukvm" "$@" >/dev/null &&
+            make -s -f Makefile.ukvm ukvm-bin >build.log 2>&1) || rc=$?
     fi
-    test -x "$d/ukvm-bin" || { echo "compare: building the $side $set monitor failed" >&2; exit 1; }
+    [ -f "$d/build.log" ] && quiet "$d/build.log"
+    if [ $rc != 0 ] || [ ! -x "$d/ukvm-bin" ]; then
+        echo "compare: building the $side $set monitor failed (status $rc)" >&2
+        exit 1
+    fi
     aarch64-linux-gnu-strip -o "$d/ukvm-bin.stripped" "$d/ukvm-bin"
 }
 rm -rf "$out/c" "$out/rust"
