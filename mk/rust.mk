@@ -21,7 +21,7 @@ RUST_AARCH64_RUNNER := qemu-aarch64 -L /usr/aarch64-linux-gnu
 TEST_TARGETS += test-rust
 
 rust-deps:
-	@compat/need --rust-target $(RUST_AARCH64) libclang-dev clang gcc binutils \
+	@compat/need --rust-target $(RUST_AARCH64) --rust-component clippy --rust-component rustfmt libclang-dev clang gcc binutils \
 	    gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross \
 	    qemu-user
 
@@ -40,8 +40,11 @@ test-rust: rust-lib rust-lib-aarch64
 	    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="$(RUST_AARCH64_RUNNER)" \
 	    $(CARGO) test --lib --target $(RUST_AARCH64) -- --show-output $(RUST_CORE_TESTS)
 	cd $(TOP) && $(CARGO) test --test header_drift -- --show-output
-	@# Every unsafe block carries a SAFETY comment (src/lib.rs denies it; clippy checks).
-	cd $(TOP) && $(CARGO) clippy --lib --tests -- -D clippy::undocumented_unsafe_blocks
+	@# The lint contract ([lints] in Cargo.toml: SAFETY comments on every
+	@# unsafe block, unsafe_op_in_unsafe_fn, no raw-pointer derefs in safe
+	@# fns) on every target, any warning an error; and rustfmt's layout.
+	cd $(TOP) && $(CARGO) clippy --all-targets -- -D warnings
+	cd $(TOP) && $(CARGO) fmt --check
 	tests/rust/symbols.sh $(CARGO_TARGET_DIR)/release $(RUST_PKG)/$(RUST_HOST)
 	tests/rust/symbols.sh $(CARGO_TARGET_DIR)/$(RUST_AARCH64)/release \
 	    $(RUST_PKG)/$(RUST_AARCH64) aarch64-linux-gnu-

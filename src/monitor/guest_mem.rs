@@ -278,9 +278,12 @@ impl GuestMem {
     pub fn read_obj<T: ByteValued>(&self, gpa: ukvm_gpa_t) -> Result<T, MemError> {
         let s = self.readable(gpa, size_of::<T>())?;
         // The slice is exactly size_of::<T>() bytes, so this cannot fail.
-        let r = s
-            .get_ref::<T>(0)
-            .map_err(|_| MemError::Range(GuestAccessError { gpa, size: size_of::<T>() }))?;
+        let r = s.get_ref::<T>(0).map_err(|_| {
+            MemError::Range(GuestAccessError {
+                gpa,
+                size: size_of::<T>(),
+            })
+        })?;
         Ok(r.load())
     }
 
@@ -289,9 +292,12 @@ impl GuestMem {
     #[inline]
     pub fn write_obj<T: ByteValued>(&self, gpa: ukvm_gpa_t, value: T) -> Result<(), MemError> {
         let s = self.writable(gpa, size_of::<T>())?;
-        let r = s
-            .get_ref::<T>(0)
-            .map_err(|_| MemError::Range(GuestAccessError { gpa, size: size_of::<T>() }))?;
+        let r = s.get_ref::<T>(0).map_err(|_| {
+            MemError::Range(GuestAccessError {
+                gpa,
+                size: size_of::<T>(),
+            })
+        })?;
         r.store(value);
         Ok(())
     }
