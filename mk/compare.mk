@@ -1,15 +1,18 @@
 # compare.mk: `make compare` (upstream's C ukvm-bin against ours, differential, in the emulated AArch64 host) and `make bench` (side-by-side benchmark).
 #
 #   make compare   every guest and argument set we have under both monitors
-#                  (compat/compare/): status, console, diagnostics, disk
-#                  bytes; divergences outside compat/compare/allowlist.tsv
-#                  fail, and so do allowlist entries that no longer hold
+#                  (compat/compare/): status (or `timeout`), console,
+#                  diagnostics, disk bytes, pings answered; divergences
+#                  outside compat/compare/allowlist.tsv fail (each entry says
+#                  what ours must print), and so do entries that no longer
+#                  hold, a crash or internal error of ours, a failed host
 #   make bench     startup, hypercall rate (and the bare-KVM floor), blk and
 #                  net throughput, idle PSS, binary size, density; writes
 #                  bench/results.json, docs/bench.md, docs/bench.svg
 #
 # Each pair of monitors carries the same upstream modules (compat/compare/monitors.sh).
-# `compare` is in TEST_TARGETS (about 3-5 minutes in the emulated host).
+# `compare` is in TEST_TARGETS (about 5 minutes in the emulated host);
+# mk/harness.mk checks it with deliberately broken monitors.
 
 CMP_OUT := $(BUILD)/compare
 CMP_SOLO5 := $(A64_SOLO5_OUT)/src

@@ -214,7 +214,8 @@ def judge(name, up, ours, entries):
             v.notes.append(f"{fld}: {fits[0].why}")
         else:
             v.cells[fld] = "DIFFERS"
-            if cands and not fits:
+            if cands and not fits and not cands[0].exact:
+                # (an exact entry's mismatch is reported above already)
                 v.bad.append(f"{fld} differs; {cands[0].mismatch(ours)}")
             else:
                 v.bad.append(f"{fld} differs")

@@ -58,7 +58,9 @@ selected() {
 # watch PID SECS MARK: in the background, after SECS seconds sends PID
 # SIGTERM if it still runs, creating MARK first, and SIGKILL 5 s later.
 # Sets wpid; the caller kills it (SIGTERM ends its sleep too) once PID has
-# ended.
+# ended. (A monitor that exits in the instant the timer fires, before the
+# shell has reaped it, is still counted as timed out: no case ends that
+# close to its timer.)
 watch() {
     rm -f "$3"
     (
