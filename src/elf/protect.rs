@@ -9,7 +9,6 @@
 //! their permissions.
 
 use std::io;
-use std::sync::Mutex;
 
 use super::error::ElfError;
 use super::phdr::{Segment, PF_R, PF_W, PF_X};
@@ -110,15 +109,6 @@ pub fn plan(segments: &[Segment], page: u64) -> Vec<Protection> {
     runs
 }
 
-/// The protections last applied in full by [`apply`] (the loaded kernel's).
-static APPLIED: Mutex<Vec<Protection>> = Mutex::new(Vec::new());
-
-/// The protections applied to guest memory for the loaded kernel, in
-/// address order (empty before a kernel is loaded).
-pub fn applied() -> Vec<Protection> {
-    APPLIED.lock().unwrap_or_else(|e| e.into_inner()).clone()
-}
-
 /// The host's page size.
 pub fn host_page_size() -> u64 {
     // SAFETY: sysconf has no memory-safety preconditions.
@@ -161,7 +151,6 @@ pub unsafe fn apply(mem: *mut u8, mem_size: usize, segments: &[Segment]) -> Resu
             return Err(fail(io::Error::last_os_error()));
         }
     }
-    *APPLIED.lock().unwrap_or_else(|e| e.into_inner()) = plan;
     Ok(())
 }
 
