@@ -314,50 +314,5 @@ impl GuestMem {
     }
 }
 
-/// Transitional: the accessor's former interface, kept only until the
-/// Rust blk/net modules use the one above (see core-interface.md). New
-/// code must not use these.
-impl GuestMem {
-    /// Former `GuestMem::new`: [`from_raw`](Self::from_raw) with nothing
-    /// protected.
-    ///
-    /// # Safety
-    /// As for [`from_raw`](Self::from_raw).
-    pub unsafe fn new(base: *mut u8, size: usize) -> GuestMem {
-        // SAFETY: forwarded caller guarantee.
-        unsafe { GuestMem::from_raw(base, size, Protections::none()) }
-    }
-
-    /// Former `GuestMem::from_hv`: a view of `hv`'s memory, nothing
-    /// protected.
-    ///
-    /// # Safety
-    /// `hv` must point to a valid `struct ukvm_hv` whose `mem`/`mem_size`
-    /// describe mapped guest memory that outlives the view.
-    pub unsafe fn from_hv(hv: *const crate::abi::UkvmHv) -> GuestMem {
-        // SAFETY: the caller guarantees `hv` is valid to read.
-        let hv = unsafe { &*hv };
-        // SAFETY: the caller guarantees the memory it describes.
-        unsafe { GuestMem::from_raw(hv.mem, hv.mem_size, Protections::none()) }
-    }
-
-    /// Former `ptr`: range check only.
-    pub fn ptr(&self, gpa: ukvm_gpa_t, size: usize) -> Result<*mut u8, GuestAccessError> {
-        self.host_ptr(gpa, size)
-    }
-
-    /// Former `read`: [`read_obj`](Self::read_obj), any refusal as a range
-    /// error.
-    pub fn read<T: ByteValued>(&self, gpa: ukvm_gpa_t) -> Result<T, GuestAccessError> {
-        self.read_obj(gpa).map_err(|e| e.range())
-    }
-
-    /// Former `write`: [`write_obj`](Self::write_obj), any refusal as a
-    /// range error.
-    pub fn write<T: ByteValued>(&self, gpa: ukvm_gpa_t, value: T) -> Result<(), GuestAccessError> {
-        self.write_obj(gpa, value).map_err(|e| e.range())
-    }
-}
-
 #[cfg(test)]
 mod tests;
